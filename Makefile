@@ -1,0 +1,52 @@
+# Two commands: `make run` serves the demo, `make test` runs every test. Both set themselves up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := app
+
+.PHONY: run test venv dev-venv translations lint pytest-sqlite pytest-postgres system-deps migrate seed clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+venv: $(VENV)/.installed
+dev-venv: $(VENV)/.installed-dev
+
+translations: venv
+	$(BIN)/pybabel compile --use-fuzzy -d translations -f >/dev/null
+
+migrate: venv translations
+	$(BIN)/flask db upgrade
+
+run: migrate
+	$(BIN)/flask seed-demo --if-empty
+	@echo
+	@echo "Serving on http://$(HOST):$(PORT)  (log in at /login)"
+	@echo "Demo logins, password demo1234: admin@demo.lms, trainer@demo.lms, trainee1@demo.lms ... trainee5@demo.lms"
+	@echo
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) app:app
+
+# Debian packages the tests need: Chromium for the browser tests, PostgreSQL for the second run.
+system-deps:
+	@bash scripts/system-deps.sh
+
+lint: dev-venv
+	$(BIN)/ruff check .
+
+test: system-deps dev-venv translations lint
+	$(BIN)/pytest -q
+	bash scripts/with-postgres.sh $(BIN)/pytest -q --ignore=tests/e2e
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,117 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from lms import config as settings
+from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(settings.from_environment(Path(app.instance_path)))
+    if overrides:
+        app.config.update(overrides)
+    configure_logging(app)
+    configure_extensions(app)
+    configure_blueprints(app)
+    configure_security_headers(app)
+    from lms.cli import register_commands
+    from lms.errors import register_error_handlers
+
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def select_locale() -> str:
+    languages = current_app_languages()
+    if current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def current_app_languages() -> list[str]:
+    from flask import current_app
+
+    return current_app.config["LANGUAGES"]
+
+
+def configure_extensions(app: Flask) -> None:
+    from lms.db_setup import configure_database
+
+    db.init_app(app)
+    configure_database(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
+
+    @app.context_processor
+    def inject_globals():
+        from flask_babel import get_locale
+
+        from lms.timeutil import today
+
+        return {"current_locale": str(get_locale()), "languages": LANGUAGE_NAMES, "today": today()}
+
+
+LANGUAGE_NAMES = {"en": "English", "az": "Azərbaycanca", "ru": "Русский"}
+
+
+def configure_blueprints(app: Flask) -> None:
+    from lms.auth.people_views import bp as people_bp
+    from lms.auth.views import bp as auth_bp
+    from lms.courses.admin_views import bp as admin_bp
+    from lms.courses.content_views import bp as content_bp
+    from lms.courses.views import bp as courses_bp
+    from lms.main import bp as main_bp
+
+    for bp in (main_bp, auth_bp, people_bp, courses_bp, admin_bp, content_bp):
+        app.register_blueprint(bp)
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'"
+)
+
+
+def configure_security_headers(app: Flask) -> None:
+    @app.after_request
+    def add_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if getattr(g, "private_page", True) and response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

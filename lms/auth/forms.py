@@ -1,0 +1,56 @@
+"""Forms for accounts."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from lms.auth.services import password_problem
+from lms.forms import LANGUAGE_CHOICES, choices
+
+
+def strong_password(_form, field):
+    problem = password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Log in"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField(_l("Send reset link"))
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), strong_password])
+    confirm = PasswordField(
+        _l("Repeat new password"), validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))]
+    )
+    submit = SubmitField(_l("Save password"))
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+
+
+class LanguageForm(FlaskForm):
+    lang = SelectField(_l("Language"), choices=choices(LANGUAGE_CHOICES))
+    submit = SubmitField(_l("Change language"))
+
+
+class InviteForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(
+        _l("Role"),
+        choices=choices([("trainee", _l("Trainee")), ("trainer", _l("Trainer")), ("coordinator", _l("Coordinator"))]),
+    )
+    organisation = StringField(_l("Organisation"), validators=[Length(max=200)])
+    country = StringField(_l("Country"), validators=[Length(max=100)])
+    language = SelectField(_l("Language"), choices=choices(LANGUAGE_CHOICES))
+    submit = SubmitField(_l("Send invitation"))

@@ -1,0 +1,117 @@
+"""Log in and out, passwords, invitations, language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from lms.auth import services
+from lms.auth.forms import ChangePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, SetPasswordForm
+from lms.extensions import db, limiter, posted_email
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limits() -> str:
+    return current_app.config["LOGIN_LIMITS"]
+
+
+def _failed(response) -> bool:
+    # Only failed attempts count towards the throttle; a successful login redirects.
+    return response.status_code != 302
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("main.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limits, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_login_limits, methods=["POST"], key_func=posted_email, deduct_when=_failed)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user:
+            session.clear()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        flash(_("Email or password is wrong."), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("The current password is wrong."))
+        else:
+            current_user.set_password(form.password.data)
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limits, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.send_password_reset(form.email.data)
+        flash(_("If an account exists for that address, a reset link is on its way."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+def _set_password_from_link(token: str, purpose: str, template: str):
+    try:
+        user = services.user_from_token(token, purpose)
+    except services.TokenError as error:
+        return render_template("auth/link_invalid.html", message=str(error)), 400
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        db.session.commit()
+        flash(_("Your password is set. You can log in now."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template(template, form=form, user=user)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    return _set_password_from_link(token, services.RESET, "auth/reset_password.html")
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str):
+    return _set_password_from_link(token, services.INVITE, "auth/accept_invite.html")
+
+
+@bp.post("/language")
+def set_language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["lang"] = form.lang.data
+        if current_user.is_authenticated:
+            current_user.language = form.lang.data
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))

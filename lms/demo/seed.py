@@ -1,0 +1,144 @@
+"""The demo: the EOSH programme, its content, five cohorts at different points, and the demo accounts.
+
+Running it again updates what is there and adds nothing twice. Calendars are set relative to today, so
+each trainee stands at their stage on the day the demo is seeded.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from lms.auth.models import COORDINATOR, TRAINEE, TRAINER, User
+from lms.courses.models import Cohort, Enrolment, Lesson, Module, Programme
+from lms.courses.services import mark_lesson_done
+from lms.demo.content import load_modules
+from lms.extensions import db
+from lms.timeutil import today as clock_today
+
+DEMO_PASSWORD = "demo1234"  # noqa: S105 - the published demo password, for demo accounts only
+PROGRAMME_NAME = "EOSH: Principles of Health and Labour Protection (Training of Trainers)"
+
+ACCOUNTS = [
+    ("admin@demo.lms", "Leyla Məmmədova", COORDINATOR, "Training Centre", "Azerbaijan", "en"),
+    ("trainer@demo.lms", "Rəşad Hüseynov", TRAINER, "Training Centre", "Azerbaijan", "en"),
+    ("trainee1@demo.lms", "Şəhla Əliyeva", TRAINEE, "Baku Metal Works", "Azerbaijan", "az"),
+    ("trainee2@demo.lms", "Алексей Ковалёв", TRAINEE, "Caspian Logistics", "Kazakhstan", "ru"),
+    ("trainee3@demo.lms", "Günel İsmayılova", TRAINEE, "Ministry of Labour", "Azerbaijan", "en"),
+    ("trainee4@demo.lms", "Oğuz Çelik", TRAINEE, "Ganja Textiles", "Türkiye", "en"),
+    ("trainee5@demo.lms", "Nino Beridze", TRAINEE, "Tbilisi Construction", "Georgia", "en"),
+]
+
+# cohort name -> (days from distance start to today, trainee, trainee's lessons done: "all" or a count)
+COHORTS = [
+    ("EOSH ToT · Baku · current cohort", 9, "trainee1@demo.lms", "week1+1"),
+    ("EOSH ToT · Ganja · stage-1 window", 30, "trainee2@demo.lms", "all"),
+    ("EOSH ToT · Sumqayit · intensive", 43, "trainee3@demo.lms", "all"),
+    ("EOSH ToT · Lankaran · final exam", 46, "trainee4@demo.lms", "all"),
+    ("EOSH ToT · Tbilisi · completed", 120, "trainee5@demo.lms", "all"),
+]
+
+RUBRIC = """Clear learning objectives stated at the start
+Accurate OSH content
+Participatory methods used
+Time kept
+Learning checked at the end"""
+
+
+def seed_demo(today: date | None = None) -> dict:
+    today = today or clock_today()
+    users = {email: _user(email, name, role, org, country, lang)
+             for email, name, role, org, country, lang in ACCOUNTS}
+    programme = _programme()
+    _content(programme)
+    db.session.flush()
+    for name, days_in, trainee_email, done in COHORTS:
+        cohort = _cohort(programme, name, today - timedelta(days=days_in))
+        if users["trainer@demo.lms"] not in cohort.trainers:
+            cohort.trainers.append(users["trainer@demo.lms"])
+        enrolment = _enrol(cohort, users[trainee_email])
+        _complete(enrolment, programme, done, today)
+    db.session.flush()
+    return {"accounts": [a[0] for a in ACCOUNTS], "password": DEMO_PASSWORD}
+
+
+def _user(email, name, role, organisation, country, language) -> User:
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name=name, role=role, organisation=organisation, country=country,
+                    language=language)
+        user.set_password(DEMO_PASSWORD)
+        db.session.add(user)
+    return user
+
+
+def _programme() -> Programme:
+    programme = db.session.scalar(select(Programme).where(Programme.name == PROGRAMME_NAME))
+    if programme is None:
+        programme = Programme(name=PROGRAMME_NAME)
+        db.session.add(programme)
+    programme.description = (
+        "A training of trainers in occupational safety and health, after the ILO model: four weeks of "
+        "distance learning, a stage-1 exam, a four-day intensive with a practical teach-back, and a final exam."
+    )
+    programme.practical_rubric = RUBRIC
+    programme.certificate_title = "International Trainer Certificate"
+    return programme
+
+
+def _content(programme: Programme) -> None:
+    existing = {(m.week, m.position): m for m in programme.modules}
+    for text in load_modules():
+        module = existing.get((text.week, text.position))
+        if module is None:
+            module = Module(programme=programme, week=text.week, position=text.position)
+            db.session.add(module)
+        module.title, module.summary = text.title, text.summary
+        lessons = {lesson.position: lesson for lesson in module.lessons}
+        for position, lesson_text in enumerate(text.lessons, start=1):
+            lesson = lessons.get(position)
+            if lesson is None:
+                lesson = Lesson(module=module, position=position)
+                db.session.add(lesson)
+            lesson.title, lesson.body_md = lesson_text.title, lesson_text.body
+
+
+def _cohort(programme: Programme, name: str, start: date) -> Cohort:
+    cohort = db.session.scalar(select(Cohort).where(Cohort.name == name))
+    if cohort is None:
+        cohort = Cohort(name=name, programme=programme)
+        db.session.add(cohort)
+    cohort.distance_start = start
+    cohort.stage1_opens = start + timedelta(days=28)
+    cohort.stage1_closes = start + timedelta(days=37)
+    cohort.intensive_start = start + timedelta(days=42)
+    cohort.final_exam_on = start + timedelta(days=42 + programme.intensive_days)
+    cohort.venue = name.split(" · ")[1] + " Training Centre"
+    cohort.online_link = "https://meet.example.org/eosh-tot"
+    cohort.capacity = 20
+    return cohort
+
+
+def _enrol(cohort: Cohort, user: User) -> Enrolment:
+    db.session.flush()
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id))
+    if enrolment is None:
+        enrolment = Enrolment(cohort=cohort, user=user)
+        db.session.add(enrolment)
+        db.session.flush()
+    return enrolment
+
+
+def _complete(enrolment: Enrolment, programme: Programme, done: str, today: date) -> None:
+    lessons = [lesson for module in programme.modules for lesson in module.lessons]
+    if done != "all":
+        week1 = [lesson for lesson in lessons if lesson.module.week == 1]
+        lessons = week1 + [lesson for lesson in lessons if lesson.module.week == 2][:1]
+    for lesson in lessons:
+        mark_lesson_done(enrolment, lesson, today)
+
+
+def is_empty() -> bool:
+    return db.session.scalar(select(User.id).limit(1)) is None

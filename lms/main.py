@@ -1,0 +1,61 @@
+"""Home pages by role."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from lms.auth.models import User
+from lms.courses import services
+from lms.courses.enrolment import enrolment_counts
+from lms.courses.models import Cohort, Programme, cohort_trainers
+from lms.courses.timeline import build_timeline
+from lms.extensions import db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    return render_template("main/index.html")
+
+
+@bp.get("/home")
+@login_required
+def home():
+    if current_user.is_coordinator:
+        return coordinator_home()
+    if current_user.is_trainer:
+        return trainer_home()
+    return trainee_home()
+
+
+def trainee_home():
+    timelines = [build_timeline(e) for e in services.trainee_enrolments(current_user)]
+    return render_template("main/trainee_home.html", timelines=timelines)
+
+
+def trainer_home():
+    cohorts = list(
+        db.session.scalars(
+            select(Cohort)
+            .join(cohort_trainers, cohort_trainers.c.cohort_id == Cohort.id)
+            .where(cohort_trainers.c.user_id == current_user.id)
+            .order_by(Cohort.distance_start.desc())
+        )
+    )
+    overviews = [(c, services.cohort_enrolments(c), services.cohort_progress(c)) for c in cohorts]
+    return render_template("main/trainer_home.html", overviews=overviews)
+
+
+def coordinator_home():
+    programmes = list(db.session.scalars(select(Programme).order_by(Programme.name)))
+    cohorts = list(db.session.scalars(select(Cohort).order_by(Cohort.distance_start.desc())))
+    counts = enrolment_counts()
+    people = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
+    return render_template(
+        "main/coordinator_home.html", programmes=programmes, cohorts=cohorts, counts=counts, people=people
+    )

@@ -1,0 +1,214 @@
+"""Fixtures: a fresh app per test on the real database (SQLite, or PostgreSQL with TEST_DATABASE_URL),
+factory functions for people, programmes and cohorts, and a logged-in client."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from lms import create_app
+from lms.auth.models import COORDINATOR, TRAINEE, TRAINER, User
+from lms.courses.models import Cohort, Enrolment, Lesson, Module, Programme
+from lms.extensions import db as _db
+
+PASSWORD = "correct horse 42"
+_schema_ready: set[str] = set()
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    if "sqlite" not in _urls:
+        _urls["sqlite"] = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    return _urls["sqlite"]
+
+
+_urls: dict[str, str] = {}
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context, as under a real server: its own `g` and database session.
+
+    The test body keeps the fixture's context for factories and assertions; it sees what requests
+    committed after `db.session.expire_all()` or a commit of its own.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def app(tmp_path, tmp_path_factory):
+    url = _database_url(tmp_path_factory)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "test-secret",
+            "RATELIMIT_ENABLED": False,
+            "OUTBOX_DIR": str(tmp_path / "outbox"),
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "BASE_URL": "http://lms.test",
+            "SERVER_NAME": None,
+        }
+    )
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        if url not in _schema_ready:
+            _db.drop_all()
+            _db.create_all()
+            _schema_ready.add(url)
+        yield app
+        _db.session.remove()
+        _truncate_all()
+        _db.engine.dispose()
+
+
+def _truncate_all() -> None:
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    with _db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 - our own table names
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app) -> Path:
+    return Path(app.config["OUTBOX_DIR"])
+
+
+# ---- factories --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_user(db):
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = TRAINEE, name: str | None = None, email: str | None = None, password: str = PASSWORD,
+             **fields) -> User:
+        n = next(counter)
+        user = User(email=email or f"{role}{n}@example.org", name=name or f"{role.title()} {n}", role=role, **fields)
+        if password:
+            user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_trainee(make_user):
+    return lambda **kw: make_user(TRAINEE, **kw)
+
+
+@pytest.fixture
+def make_trainer(make_user):
+    return lambda **kw: make_user(TRAINER, **kw)
+
+
+@pytest.fixture
+def make_coordinator(make_user):
+    return lambda **kw: make_user(COORDINATOR, **kw)
+
+
+@pytest.fixture
+def make_programme(db):
+    counter = iter(range(1, 10_000))
+
+    def make(modules_per_week: int = 2, lessons_per_module: int = 2, **fields) -> Programme:
+        n = next(counter)
+        fields.setdefault("distance_weeks", 4)
+        programme = Programme(name=fields.pop("name", f"Programme {n}"), **fields)
+        db.session.add(programme)
+        for week in range(1, programme.distance_weeks + 1):
+            for position in range(1, modules_per_week + 1):
+                module = Module(programme=programme, week=week, position=position,
+                                title=f"Week {week} module {position}", summary="About **this** module.")
+                for lp in range(1, lessons_per_module + 1):
+                    module.lessons.append(Lesson(position=lp, title=f"W{week}M{position} lesson {lp}",
+                                                 body_md=f"## Part {lp}\n\nText of lesson {lp}."))
+                db.session.add(module)
+        db.session.commit()
+        return programme
+
+    return make
+
+
+@pytest.fixture
+def make_cohort(db, make_programme):
+    counter = iter(range(1, 10_000))
+
+    def make(programme: Programme | None = None, start: date | None = None, trainers=(), trainees=(),
+             capacity: int = 25, days_in: int = 0) -> Cohort:
+        programme = programme or make_programme()
+        start = start or date.today() - timedelta(days=days_in)
+        cohort = Cohort(
+            programme=programme, name=f"Cohort {next(counter)}", distance_start=start,
+            stage1_opens=start + timedelta(days=28), stage1_closes=start + timedelta(days=37),
+            intensive_start=start + timedelta(days=42), final_exam_on=start + timedelta(days=46),
+            capacity=capacity, venue="Baku",
+        )
+        cohort.trainers = list(trainers)
+        db.session.add(cohort)
+        for trainee in trainees:
+            db.session.add(Enrolment(cohort=cohort, user=trainee))
+        db.session.commit()
+        return cohort
+
+    return make
+
+
+# ---- logging in -------------------------------------------------------------------------------
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    page = client.get(url, follow_redirects=True).get_data(as_text=True)
+    match = CSRF_META.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict | None = None, **kwargs):
+    """POST a form the way a browser does: with the CSRF token from a page of the same session."""
+    payload = dict(data or {})
+    payload.setdefault("csrf_token", csrf_token(client, kwargs.pop("token_from", "/login")))
+    return client.post(url, data=payload, **kwargs)
+
+
+def login(client, user_or_email, password: str = PASSWORD):
+    email = user_or_email if isinstance(user_or_email, str) else user_or_email.email
+    response = post_form(client, "/login", {"email": email, "password": password})
+    assert response.status_code == 302, f"login failed for {email}"
+    return response
+
+
+@pytest.fixture
+def login_as(client):
+    def do(user, password: str = PASSWORD):
+        login(client, user, password)
+        return client
+
+    return do
