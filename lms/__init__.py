@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 
 from lms import config as settings
@@ -43,6 +43,8 @@ def configure_logging(app: Flask) -> None:
 
 def select_locale() -> str:
     languages = current_app_languages()
+    if not has_request_context():  # CLI and services outside a request speak the default language
+        return "en"
     if current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     chosen = session.get("lang")

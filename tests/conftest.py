@@ -58,6 +58,7 @@ def app(tmp_path, tmp_path_factory):
             "UPLOAD_DIR": str(tmp_path / "uploads"),
             "BASE_URL": "http://lms.test",
             "SERVER_NAME": None,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
     )
     app.test_client_class = FreshContextClient

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from lms.auth.models import ROLES, User
 from lms.extensions import db
 from lms.mail import send_mail
+from lms.urls import external_url
 
 MIN_PASSWORD_LENGTH = 8
 COMMON_PASSWORDS = frozenset(
@@ -94,7 +95,7 @@ def send_password_reset(email: str) -> None:
     user = find_user(email)
     if user is None or not user.is_active:
         return
-    link = current_app.config["BASE_URL"] + url_for("auth.reset_password", token=make_token(user, RESET))
+    link = external_url("auth.reset_password", token=make_token(user, RESET))
     send_mail(
         user.email,
         _("Reset your password"),
@@ -108,7 +109,7 @@ def send_password_reset(email: str) -> None:
 
 
 def send_invitation(user: User) -> None:
-    link = current_app.config["BASE_URL"] + url_for("auth.accept_invite", token=make_token(user, INVITE))
+    link = external_url("auth.accept_invite", token=make_token(user, INVITE))
     send_mail(
         user.email,
         _("You are invited to the trainer certification programme"),

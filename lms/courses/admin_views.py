@@ -127,13 +127,15 @@ def _edit_cohort(cohort: Cohort | None):
         if form.capacity.data > programme.group_size_cap:
             problems["capacity"] = _("The programme caps groups at %(n)d.", n=programme.group_size_cap)
         if not problems:
+            trainers = list(db.session.scalars(select(User).where(User.id.in_(form.trainer_ids.data or []),
+                                                                  User.role == TRAINER)))
             cohort = cohort or Cohort()
-            for name in COHORT_FIELDS:
-                setattr(cohort, name, getattr(form, name).data)
-            cohort.online_link = cohort.online_link or ""
-            cohort.programme = programme
-            cohort.trainers = list(db.session.scalars(select(User).where(User.id.in_(form.trainer_ids.data or []),
-                                                                         User.role == TRAINER)))
+            with db.session.no_autoflush:
+                for name in COHORT_FIELDS:
+                    setattr(cohort, name, getattr(form, name).data)
+                cohort.online_link = cohort.online_link or ""
+                cohort.programme = programme
+                cohort.trainers = trainers
             db.session.add(cohort)
             db.session.commit()
             flash(_("Cohort “%(name)s” saved.", name=cohort.name), "success")

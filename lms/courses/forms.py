@@ -22,12 +22,12 @@ class ProgrammeForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     distance_weeks = IntegerField(_l("Distance-learning weeks"), default=4, validators=[NumberRange(1, 12)])
-    stage1_pass_mark = IntegerField(_l("Stage-1 pass mark (%)"), default=70, validators=[NumberRange(0, 100)])
+    stage1_pass_mark = IntegerField(_l("Stage-1 pass mark (percent)"), default=70, validators=[NumberRange(0, 100)])
     stage1_attempts = IntegerField(_l("Stage-1 attempts allowed"), default=2, validators=[NumberRange(1, 10)])
     intensive_days = IntegerField(_l("Intensive days"), default=4, validators=[NumberRange(1, 14)])
-    attendance_threshold = IntegerField(_l("Attendance threshold (%)"), default=75,
+    attendance_threshold = IntegerField(_l("Attendance threshold (percent)"), default=75,
                                         validators=[NumberRange(0, 100)])
-    final_pass_mark = IntegerField(_l("Final exam pass mark (%)"), default=70, validators=[NumberRange(0, 100)])
+    final_pass_mark = IntegerField(_l("Final exam pass mark (percent)"), default=70, validators=[NumberRange(0, 100)])
     practical_required = BooleanField(_l("A practical teach-back is required"), default=True)
     practical_rubric = TextAreaField(_l("Practical rubric (one criterion a line)"), validators=[Length(max=5000)])
     certificate_title = StringField(_l("Certificate title"), default="International Trainer Certificate",
