@@ -84,6 +84,23 @@ def _truncate_all() -> None:
 
 
 @pytest.fixture
+def make_app(app):
+    """Another app on the same database with some settings changed (rate limits on, say)."""
+    made = []
+
+    def make(**overrides):
+        other = create_app({**app.config, **overrides})
+        other.test_client_class = FreshContextClient
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            _db.engine.dispose()
+
+
+@pytest.fixture
 def db(app):
     return _db
 
