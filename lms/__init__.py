@@ -60,6 +60,7 @@ def current_app_languages() -> list[str]:
 
 
 def configure_extensions(app: Flask) -> None:
+    import lms.models  # noqa: F401  (registers every table)
     from lms.db_setup import configure_database
 
     db.init_app(app)
@@ -93,9 +94,10 @@ def configure_blueprints(app: Flask) -> None:
     from lms.courses.admin_views import bp as admin_bp
     from lms.courses.content_views import bp as content_bp
     from lms.courses.views import bp as courses_bp
+    from lms.exams.views import bp as exams_bp
     from lms.main import bp as main_bp
 
-    for bp in (main_bp, auth_bp, people_bp, courses_bp, admin_bp, content_bp):
+    for bp in (main_bp, auth_bp, people_bp, courses_bp, admin_bp, content_bp, exams_bp):
         app.register_blueprint(bp)
 
 

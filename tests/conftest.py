@@ -230,3 +230,55 @@ def login_as(client):
         return client
 
     return do
+
+
+# ---- exams ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_question(db):
+    """A question of any type with a known key; options are given as (text, correct[, match]) tuples."""
+    from lms.exams.models import Question, QuestionCategory, QuestionOption
+
+    def make(programme, qtype="single", category="General", options=None, points=1.0, **fields):
+        cat = db.session.scalar(
+            db.select(QuestionCategory).filter_by(programme_id=programme.id, name=category)
+        ) or QuestionCategory(programme=programme, name=category)
+        defaults = {
+            "single": [("Right", True), ("Wrong A", False), ("Wrong B", False)],
+            "multi": [("Right 1", True), ("Right 2", True), ("Wrong 1", False), ("Wrong 2", False)],
+            "truefalse": [("True", True), ("False", False)],
+            "short": [("elimination", True)],
+            "numeric": [("12", True)],
+            "matching": [("Helmet", True, "Head"), ("Gloves", True, "Hands"), ("Boots", True, "Feet")],
+            "essay": [],
+        }
+        question = Question(category=cat, qtype=qtype, name=fields.pop("name", f"{qtype} question"),
+                            text=fields.pop("text", f"A {qtype} question?"), points=points, **fields)
+        for position, option in enumerate(options if options is not None else defaults[qtype], start=1):
+            text, correct, *match = option
+            question.options.append(QuestionOption(position=position, text=text, correct=correct,
+                                                   match=match[0] if match else ""))
+        db.session.add(question)
+        db.session.commit()
+        return question
+
+    return make
+
+
+@pytest.fixture
+def make_exam(db, make_question):
+    """An exam drawing every question of one category; `types` lists the questions to create."""
+    from lms.exams.models import Exam, ExamRule
+
+    def make(programme, kind="stage1", types=("single", "single", "essay"), time_limit=60, **fields):
+        questions = [make_question(programme, qtype, category=f"{kind} bank", name=f"{kind} {i} {qtype}")
+                     for i, qtype in enumerate(types, start=1)]
+        exam = Exam(programme=programme, kind=kind, title=fields.pop("title", f"{kind} exam"),
+                    time_limit_minutes=time_limit, **fields)
+        exam.rules.append(ExamRule(category=questions[0].category, count=len(questions)))
+        db.session.add(exam)
+        db.session.commit()
+        return exam
+
+    return make

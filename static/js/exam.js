@@ -1,0 +1,103 @@
+// Exam page: autosave each answer as it changes, a countdown, and a confirmation before submitting.
+// Without JavaScript the page still works: the Save and Submit buttons post the whole form.
+(() => {
+  const form = document.getElementById("attempt-form");
+  if (!form) return;
+  const token = document.querySelector('meta[name="csrf-token"]').content;
+  const state = document.getElementById("save-state");
+  const pending = new Map(); // slot id -> response not yet confirmed by the server
+  let closed = false;
+
+  const show = (key) => { if (state) state.textContent = state.dataset[key]; };
+
+  function responseOf(fieldset) {
+    const type = fieldset.dataset.type;
+    if (type === "single" || type === "truefalse") {
+      const picked = fieldset.querySelector("input:checked");
+      return { choice: picked ? picked.value : null };
+    }
+    if (type === "multi") {
+      return { choices: [...fieldset.querySelectorAll("input:checked")].map((i) => i.value) };
+    }
+    if (type === "matching") {
+      const pairs = {};
+      fieldset.querySelectorAll("select").forEach((s) => { pairs[s.dataset.prompt] = s.value; });
+      return { pairs };
+    }
+    const box = fieldset.querySelector("input, textarea");
+    return { text: box ? box.value : "" };
+  }
+
+  async function send(slot) {
+    const response = pending.get(slot);
+    show("saving");
+    try {
+      const reply = await fetch(form.dataset.autosaveUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+        body: JSON.stringify({ slot: Number(slot), response }),
+        credentials: "same-origin",
+      });
+      const body = await reply.json();
+      if (body.ok) {
+        if (pending.get(slot) === response) pending.delete(slot);
+        if (pending.size === 0) show("saved");
+        return;
+      }
+      if (body.open === false) { closed = true; show("closed"); window.location.reload(); return; }
+      show("failed");
+    } catch (e) {
+      show("failed");
+    }
+  }
+
+  const timers = new Map();
+  function queue(fieldset, delay) {
+    if (closed) return;
+    const slot = fieldset.dataset.slot;
+    pending.set(slot, responseOf(fieldset));
+    clearTimeout(timers.get(slot));
+    timers.set(slot, setTimeout(() => send(slot), delay));
+  }
+
+  form.querySelectorAll("fieldset[data-slot]").forEach((fieldset) => {
+    fieldset.addEventListener("change", () => queue(fieldset, 0));
+    fieldset.addEventListener("input", (e) => {
+      if (e.target.matches("input[type=text], textarea")) queue(fieldset, 600);
+    });
+  });
+
+  // Retry whatever is unsaved when the connection comes back, and every few seconds meanwhile.
+  const retry = () => { [...pending.keys()].forEach(send); };
+  window.addEventListener("online", retry);
+  setInterval(() => { if (pending.size) retry(); }, 5000);
+  window.addEventListener("beforeunload", (e) => { if (pending.size && !closed) { e.preventDefault(); } });
+
+  const submit = document.getElementById("submit-attempt");
+  if (submit) {
+    submit.addEventListener("click", (e) => {
+      if (!window.confirm(submit.dataset.confirm)) e.preventDefault();
+      else pending.clear();
+    });
+  }
+
+  const countdown = document.getElementById("countdown");
+  if (countdown) {
+    const value = document.getElementById("countdown-value");
+    const end = Date.now() + Number(countdown.dataset.secondsLeft) * 1000;
+    const tick = () => {
+      const left = Math.max(0, Math.round((end - Date.now()) / 1000));
+      const m = Math.floor(left / 60), s = left % 60;
+      value.textContent = `${m}:${String(s).padStart(2, "0")}`;
+      if (left <= 60) countdown.classList.add("urgent");
+      if (left === 0) {
+        clearInterval(timer);
+        closed = true;
+        // The server has closed the attempt with every saved answer; show the result.
+        window.location.reload();
+      }
+    };
+    const timer = setInterval(tick, 1000);
+    tick();
+  }
+})();
