@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 
 from flask import url_for
 from flask_babel import format_date
@@ -12,7 +12,9 @@ from flask_babel import lazy_gettext as _l
 
 from lms.courses.models import Enrolment
 from lms.courses.services import Progress, enrolment_progress, next_lesson
-from lms.timeutil import today as clock_today
+from lms.exams.gates import best_attempt, exam_for, exam_gate
+from lms.exams.models import FINAL, STAGE1, SUBMITTED
+from lms.timeutil import utcnow
 
 DONE, OPEN, LOCKED, CLOSED = "done", "open", "locked", "closed"
 STATUS_LABELS = {DONE: _l("Done"), OPEN: _l("Open now"), LOCKED: _l("Locked"), CLOSED: _l("Closed")}
@@ -26,6 +28,8 @@ class Stage:
     detail: str
     starts: date
     ends: date
+    url: str | None = None
+    action: str | None = None
 
     @property
     def status_label(self) -> str:
@@ -55,8 +59,37 @@ def _window(today: date, starts: date, ends: date) -> str:
     return OPEN
 
 
+def _exam_stage(enrolment: Enrolment, kind: str, title: str, starts: date, ends: date, now: datetime) -> Stage:
+    """An exam stage: done when passed, open when its gate is, else locked or closed with the reason."""
+    today = now.date()
+    exam = exam_for(enrolment.cohort.programme_id, kind)
+    if exam is None:
+        status = _window(today, starts, ends)
+        detail = {LOCKED: _("Opens on %(date)s.", date=format_date(starts)), OPEN: _("The exam is being prepared."),
+                  CLOSED: _("The window closed on %(date)s.", date=format_date(ends))}[status]
+        return Stage(kind, title, status, detail, starts, ends)
+    best = best_attempt(enrolment, exam)
+    url = url_for("exams.exam", cohort_id=enrolment.cohort_id, exam_id=exam.id)
+    if best is not None and best.passed:
+        return Stage(kind, title, DONE, _("Passed with %(percent)s %%.", percent=f"{best.percent:g}"), starts, ends,
+                     url, _("See your result"))
+    gate = exam_gate(enrolment, exam, now)
+    if gate.open:
+        return Stage(kind, title, OPEN, _("Open until %(date)s.", date=format_date(ends)), starts, ends, url,
+                     _("Go to the exam"))
+    waiting = best is not None and best.status == SUBMITTED
+    if waiting:
+        return Stage(kind, title, OPEN, _("Submitted; waiting for the written answers to be graded."), starts,
+                     ends, url, _("See your attempt"))
+    status = CLOSED if today > ends else LOCKED
+    return Stage(kind, title, status, gate.reason, starts, ends, url if best else None,
+                 _("See your result") if best else None)
+
+
 def build_timeline(enrolment: Enrolment, today: date | None = None) -> Timeline:
-    today = today or clock_today()
+    """The five stages for one enrolment. `today` (for tests and previews) is read as noon of that day."""
+    now = utcnow() if today is None else datetime.combine(today, time(12))
+    today = now.date()
     cohort = enrolment.cohort
     progress = enrolment_progress(enrolment)
     d = format_date
@@ -73,20 +106,7 @@ def build_timeline(enrolment: Enrolment, today: date | None = None) -> Timeline:
                          _("%(done)d of %(total)d lessons done.", done=progress.done, total=progress.total),
                          cohort.distance_start, cohort.distance_ends)
 
-    stage1_status = _window(today, cohort.stage1_opens, cohort.stage1_closes)
-    if stage1_status == LOCKED:
-        stage1_detail = _("Opens on %(date)s.", date=d(cohort.stage1_opens))
-    elif stage1_status == CLOSED:
-        stage1_detail = _("The window closed on %(date)s.", date=d(cohort.stage1_closes))
-    elif not progress.complete:
-        stage1_status = LOCKED
-        stage1_detail = _("Opens when every distance module is done (window until %(date)s).",
-                          date=d(cohort.stage1_closes))
-    else:
-        stage1_detail = _("Open until %(date)s.", date=d(cohort.stage1_closes))
-    stage1 = Stage("stage1", _("Stage-1 exam"), stage1_status, stage1_detail, cohort.stage1_opens,
-                   cohort.stage1_closes)
-
+    stage1 = _exam_stage(enrolment, STAGE1, _("Stage-1 exam"), cohort.stage1_opens, cohort.stage1_closes, now)
     intensive_status = _window(today, cohort.intensive_start, cohort.intensive_ends)
     intensive_detail = {
         LOCKED: _("%(days)d days from %(date)s.", days=len(cohort.intensive_dates), date=d(cohort.intensive_start)),
@@ -98,13 +118,7 @@ def build_timeline(enrolment: Enrolment, today: date | None = None) -> Timeline:
     intensive = Stage("intensive", _("Intensive"), intensive_status, intensive_detail, cohort.intensive_start,
                       cohort.intensive_ends)
 
-    final_status = _window(today, cohort.final_exam_on, cohort.final_exam_on)
-    final_detail = {
-        LOCKED: _("On %(date)s.", date=d(cohort.final_exam_on)),
-        OPEN: _("Today."),
-        CLOSED: _("Held on %(date)s.", date=d(cohort.final_exam_on)),
-    }[final_status]
-    final = Stage("final", _("Final exam"), final_status, final_detail, cohort.final_exam_on, cohort.final_exam_on)
+    final = _exam_stage(enrolment, FINAL, _("Final exam"), cohort.final_exam_on, cohort.final_exam_on, now)
 
     certificate = Stage("certificate", _("Certificate"), LOCKED,
                         _("Issued when every requirement is met."), cohort.final_exam_on, cohort.final_exam_on)
@@ -116,6 +130,10 @@ def build_timeline(enrolment: Enrolment, today: date | None = None) -> Timeline:
 def _next_step(enrolment: Enrolment, progress: Progress, stages: list[Stage], today: date) -> NextStep:
     distance, stage1, intensive, final, _certificate = stages
     cohort = enrolment.cohort
+    for stage in (stage1, final):
+        if stage.status == OPEN and stage.url:
+            return NextStep(_("%(stage)s: %(detail)s", stage=stage.title, detail=stage.detail), stage.url,
+                            stage.action)
     if distance.status == OPEN:
         lesson = next_lesson(enrolment, progress, today)
         if lesson:

@@ -10,6 +10,7 @@ from lms.access import can_monitor_cohort, check_cohort_access, staff_required
 from lms.courses import resources as resource_files
 from lms.courses import services
 from lms.courses.models import Cohort, Lesson, Module, Resource
+from lms.exams.gates import practice_quiz
 from lms.extensions import db
 from lms.forms import ConfirmForm
 from lms.markup import render_markdown
@@ -37,8 +38,9 @@ def module(cohort_id: int, module_id: int):
     cohort, enrolment = _load_for_learning(cohort_id, module)
     progress = services.enrolment_progress(enrolment) if enrolment else None
     is_open = services.is_module_open(cohort, module)
+    quiz = practice_quiz(module) if enrolment else None
     return render_template(
-        "courses/module.html", cohort=cohort, module=module, progress=progress, is_open=is_open,
+        "courses/module.html", cohort=cohort, module=module, progress=progress, is_open=is_open, quiz=quiz,
         opens_on=services.module_opens_on(cohort, module), summary=render_markdown(module.summary),
     )
 

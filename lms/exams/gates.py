@@ -31,6 +31,10 @@ def exam_for(programme_id: int, kind: str) -> Exam | None:
     return db.session.scalar(select(Exam).where(Exam.programme_id == programme_id, Exam.kind == kind))
 
 
+def practice_quiz(module) -> Exam | None:
+    return db.session.scalar(select(Exam).where(Exam.module_id == module.id, Exam.kind == PRACTICE))
+
+
 def window(cohort: Cohort, exam: Exam) -> tuple[datetime, datetime] | None:
     """The exam's window from the cohort calendar, as UTC datetimes [start, end). None for practice."""
     if exam.kind == STAGE1:
@@ -49,6 +53,17 @@ def has_passed(enrolment: Enrolment, exam: Exam | None) -> bool:
         select(func.count()).select_from(ExamAttempt).where(
             ExamAttempt.exam_id == exam.id, ExamAttempt.enrolment_id == enrolment.id,
             ExamAttempt.status == GRADED, ExamAttempt.passed.is_(True))))
+
+
+def best_attempt(enrolment: Enrolment, exam: Exam) -> ExamAttempt | None:
+    """The attempt that counts: the best graded one, else the latest submitted one."""
+    attempts = list(db.session.scalars(select(ExamAttempt).where(
+        ExamAttempt.exam_id == exam.id, ExamAttempt.enrolment_id == enrolment.id,
+        ExamAttempt.status != IN_PROGRESS).order_by(ExamAttempt.number)))
+    graded = [a for a in attempts if a.status == GRADED]
+    if graded:
+        return max(graded, key=lambda a: (a.percent or 0, a.number))
+    return attempts[-1] if attempts else None
 
 
 def attempts_used(enrolment: Enrolment, exam: Exam) -> int:

@@ -90,8 +90,9 @@ def test_timeline_in_week_two_points_to_the_next_lesson(app, enrolment):
     assert timeline.next_step.url.endswith(f"/lessons/{enrolment.cohort.programme.modules[0].lessons[1].id}")
 
 
-def test_stage_one_needs_every_module_done_and_the_window_open(app, enrolment):
+def test_stage_one_needs_every_module_done_and_the_window_open(app, enrolment, make_exam):
     cohort = enrolment.cohort
+    make_exam(cohort.programme, "stage1", types=("single",))
     with app.test_request_context():
         assert _statuses(enrolment, cohort.stage1_opens)[1] == "locked"
         _complete_all(enrolment, cohort.stage1_opens)
