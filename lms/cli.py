@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 
@@ -23,3 +25,31 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Demo ready. Log in at /login with any of these (password: {result['password']}):")
         for email in result["accounts"]:
             click.echo(f"  {email}")
+
+    @app.cli.command("close-expired-attempts")
+    def close_expired_attempts_command() -> None:
+        """Submit and grade every exam attempt left open past its deadline."""
+        from lms.exams.services import close_expired_attempts
+
+        closed = close_expired_attempts()
+        db.session.commit()
+        click.echo(f"{closed} expired attempts closed and graded.")
+
+    @app.cli.command("simulate-cohort")
+    @click.option("--trainees", type=click.IntRange(1, 10_000), default=20, show_default=True)
+    @click.option("--seed", type=int, default=None, help="Random seed, for a repeatable run.")
+    def simulate_cohort_command(trainees: int, seed: int | None) -> None:
+        """Run N simulated trainees through modules and exams; print one line per trainee."""
+        from lms.demo.simulate import simulate_cohort
+
+        stderr = sys.stderr
+        with click.progressbar(length=trainees, label="Simulating trainees", file=stderr) as bar:
+            outcomes = simulate_cohort(trainees, seed=seed, progress=bar.update)
+        db.session.commit()
+        for o in outcomes:
+            click.echo(f"{o.email}\tstage1={_pct(o.stage1_percent)}\tfinal={_pct(o.final_percent)}\t"
+                       f"{'passed' if o.passed else 'not passed'}")
+
+
+def _pct(value) -> str:
+    return "-" if value is None else f"{value:g}%"

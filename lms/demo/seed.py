@@ -6,7 +6,7 @@ each trainee stands at their stage on the day the demo is seeded.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -14,6 +14,9 @@ from lms.auth.models import COORDINATOR, TRAINEE, TRAINER, User
 from lms.courses.models import Cohort, Enrolment, Lesson, Module, Programme
 from lms.courses.services import mark_lesson_done
 from lms.demo.content import load_modules
+from lms.demo.exams import pass_exam, seed_question_banks
+from lms.exams.gates import exam_for
+from lms.exams.models import FINAL, STAGE1
 from lms.extensions import db
 from lms.timeutil import today as clock_today
 
@@ -53,12 +56,20 @@ def seed_demo(today: date | None = None) -> dict:
     programme = _programme()
     _content(programme)
     db.session.flush()
+    seed_question_banks(programme)
+    stage1, final = exam_for(programme.id, STAGE1), exam_for(programme.id, FINAL)
+    trainer = users["trainer@demo.lms"]
     for name, days_in, trainee_email, done in COHORTS:
         cohort = _cohort(programme, name, today - timedelta(days=days_in))
-        if users["trainer@demo.lms"] not in cohort.trainers:
-            cohort.trainers.append(users["trainer@demo.lms"])
+        if trainer not in cohort.trainers:
+            cohort.trainers.append(trainer)
         enrolment = _enrol(cohort, users[trainee_email])
         _complete(enrolment, programme, done, today)
+        # trainee3 and later sat stage 1 on the window's first day; trainee5 the final exam too
+        if cohort.stage1_opens < today and trainee_email not in ("trainee1@demo.lms", "trainee2@demo.lms"):
+            pass_exam(enrolment, stage1, datetime.combine(cohort.stage1_opens, time(10)), trainer)
+        if cohort.final_exam_on < today:
+            pass_exam(enrolment, final, datetime.combine(cohort.final_exam_on, time(10)), trainer)
     db.session.flush()
     return {"accounts": [a[0] for a in ACCOUNTS], "password": DEMO_PASSWORD}
 

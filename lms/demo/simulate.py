@@ -1,0 +1,85 @@
+"""A whole cohort run through the flow by the services themselves: modules, stage-1 exam, final exam,
+grading. Used by `flask --app app simulate-cohort` and the benchmarks."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from lms.auth.models import TRAINEE, TRAINER, User
+from lms.courses.models import Cohort, Enrolment
+from lms.courses.services import mark_lesson_done
+from lms.demo.seed import PROGRAMME_NAME, seed_demo
+from lms.exams import grading, services
+from lms.exams.gates import exam_for
+from lms.exams.models import FINAL, STAGE1
+from lms.exams.simulation import answer
+from lms.extensions import db
+from lms.timeutil import today as clock_today
+
+
+@dataclass
+class Outcome:
+    email: str
+    stage1_percent: float | None
+    final_percent: float | None
+    passed: bool
+
+
+def simulate_cohort(trainees: int, today: date | None = None, seed: int | None = None,
+                    progress=None) -> list[Outcome]:
+    today = today or clock_today()
+    rng = random.Random(seed)
+    from lms.courses.models import Programme
+
+    programme = db.session.scalar(select(Programme).where(Programme.name == PROGRAMME_NAME))
+    if programme is None:
+        seed_demo(today)
+        programme = db.session.scalar(select(Programme).where(Programme.name == PROGRAMME_NAME))
+    trainer = db.session.scalar(select(User).where(User.role == TRAINER).order_by(User.id))
+    run = secrets.token_hex(3)
+    start = today - timedelta(days=7 * programme.distance_weeks + 30)
+    cohort = Cohort(programme=programme, name=f"Simulated cohort {run}", distance_start=start,
+                    stage1_opens=start + timedelta(days=28), stage1_closes=start + timedelta(days=37),
+                    intensive_start=start + timedelta(days=42),
+                    final_exam_on=start + timedelta(days=42 + programme.intensive_days),
+                    capacity=max(trainees, 1), venue="Simulation")
+    if trainer:
+        cohort.trainers.append(trainer)
+    db.session.add(cohort)
+    lessons = [lesson for module in programme.modules for lesson in module.lessons]
+    stage1, final = exam_for(programme.id, STAGE1), exam_for(programme.id, FINAL)
+    outcomes = []
+    for i in range(1, trainees + 1):
+        user = User(email=f"sim-{run}-{i}@simulated.lms", name=f"Simulated Trainee {i}", role=TRAINEE)
+        enrolment = Enrolment(cohort=cohort, user=user)
+        db.session.add_all([user, enrolment])
+        db.session.flush()
+        for lesson in lessons:
+            mark_lesson_done(enrolment, lesson, cohort.distance_ends)
+        skill = rng.uniform(0.6, 1.0)
+        s1 = _sit(enrolment, stage1, datetime.combine(cohort.stage1_opens, time(9)), skill, rng, trainer)
+        f = None
+        if s1 is not None and s1.passed:
+            f = _sit(enrolment, final, datetime.combine(cohort.final_exam_on, time(9)), skill, rng, trainer)
+        outcomes.append(Outcome(user.email, s1.percent if s1 else None, f.percent if f else None,
+                                bool(f and f.passed)))
+        if progress:
+            progress(1)
+    return outcomes
+
+
+def _sit(enrolment, exam, when, skill, rng, grader):
+    if exam is None:
+        return None
+    attempt = services.start_attempt(exam, enrolment, when, rng=rng)
+    answer(attempt, when + timedelta(minutes=5), skill=skill, rng=rng)
+    services.submit_attempt(attempt, when + timedelta(minutes=20))
+    for slot in attempt.slots:
+        if slot.needs_grading:
+            grading.grade_answer(slot, round(slot.question.points * skill), "Simulated grade.", grader)
+    return attempt
