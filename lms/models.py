@@ -3,3 +3,4 @@
 from lms.auth import models as auth_models  # noqa: F401
 from lms.courses import models as course_models  # noqa: F401
 from lms.exams import models as exam_models  # noqa: F401
+from lms.intensive import models as intensive_models  # noqa: F401

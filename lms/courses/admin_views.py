@@ -15,13 +15,14 @@ from lms.courses.models import Cohort, Enrolment, Programme
 from lms.courses.services import RuleError, cohort_enrolments
 from lms.extensions import db
 from lms.forms import ConfirmForm, choices
+from lms.intensive.services import parse_rubric, rubric_text, set_rubric
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PROGRAMME_FIELDS = (
     "name", "description", "distance_weeks", "stage1_pass_mark", "stage1_attempts", "intensive_days",
-    "attendance_threshold", "final_pass_mark", "practical_required", "practical_rubric", "certificate_title",
-    "validity_years", "group_size_cap",
+    "attendance_threshold", "final_pass_mark", "practical_required", "practical_threshold", "marker_margin",
+    "certificate_title", "validity_years", "group_size_cap",
 )
 COHORT_FIELDS = ("name", "distance_start", "stage1_opens", "stage1_closes", "intensive_start", "final_exam_on",
                  "venue", "online_link", "capacity")
@@ -51,16 +52,22 @@ def edit_programme(programme_id: int):
 
 def _edit_programme(programme: Programme):
     form = ProgrammeForm(obj=programme if programme.id else None)
+    if request.method == "GET" and programme.id:
+        form.practical_rubric.data = rubric_text(programme)
     if form.validate_on_submit():
+        _criteria, rubric_errors = parse_rubric(form.practical_rubric.data or "")
+        form.practical_rubric.errors.extend(rubric_errors)
         duplicate = db.session.scalar(select(Programme).where(Programme.name == form.name.data.strip(),
                                                               Programme.id != (programme.id or 0)))
         if duplicate:
             form.name.errors.append(_("Another programme has this name."))
-        else:
+        if not rubric_errors and not duplicate:
             for name in PROGRAMME_FIELDS:
                 setattr(programme, name, getattr(form, name).data)
             programme.name = programme.name.strip()
             db.session.add(programme)
+            db.session.flush()
+            set_rubric(programme, form.practical_rubric.data or "")
             db.session.commit()
             flash(_("Programme “%(name)s” saved.", name=programme.name), "success")
             return redirect(url_for("admin.programme", programme_id=programme.id))

@@ -29,7 +29,13 @@ class ProgrammeForm(FlaskForm):
                                         validators=[NumberRange(0, 100)])
     final_pass_mark = IntegerField(_l("Final exam pass mark (percent)"), default=70, validators=[NumberRange(0, 100)])
     practical_required = BooleanField(_l("A practical teach-back is required"), default=True)
-    practical_rubric = TextAreaField(_l("Practical rubric (one criterion a line)"), validators=[Length(max=5000)])
+    practical_rubric = TextAreaField(
+        _l("Practical rubric: one criterion a line, as “Criterion | scale maximum | minimum”"),
+        validators=[Length(max=5000)])
+    practical_threshold = IntegerField(_l("Practical pass mark (percent of the rubric total)"), default=60,
+                                       validators=[NumberRange(0, 100)])
+    marker_margin = IntegerField(_l("Flag two markers who differ by more than (points)"), default=3,
+                                 validators=[NumberRange(0, 100)])
     certificate_title = StringField(_l("Certificate title"), default="International Trainer Certificate",
                                     validators=[DataRequired(), Length(max=200)])
     validity_years = IntegerField(_l("Certificate validity (years)"), default=3, validators=[NumberRange(1, 20)])

@@ -27,7 +27,8 @@ class Programme(db.Model):
     attendance_threshold: Mapped[int] = mapped_column(default=75)  # percent
     final_pass_mark: Mapped[int] = mapped_column(default=70)  # percent
     practical_required: Mapped[bool] = mapped_column(default=True)
-    practical_rubric: Mapped[str] = mapped_column(Text, default="")
+    practical_threshold: Mapped[int] = mapped_column(default=60, server_default="60")  # percent of the rubric total
+    marker_margin: Mapped[int] = mapped_column(default=3, server_default="3")  # points between two markers
     certificate_title: Mapped[str] = mapped_column(String(200), default="International Trainer Certificate")
     validity_years: Mapped[int] = mapped_column(default=3)
     group_size_cap: Mapped[int] = mapped_column(default=25)

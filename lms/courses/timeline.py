@@ -14,6 +14,7 @@ from lms.courses.models import Enrolment
 from lms.courses.services import Progress, enrolment_progress, next_lesson
 from lms.exams.gates import best_attempt, exam_for, exam_gate
 from lms.exams.models import FINAL, STAGE1, SUBMITTED
+from lms.monitoring.outcomes import ATTENDANCE_ONLY, CERTIFIED, NOT_COMPLETED, enrolment_outcome
 from lms.timeutil import utcnow
 
 DONE, OPEN, LOCKED, CLOSED = "done", "open", "locked", "closed"
@@ -86,6 +87,38 @@ def _exam_stage(enrolment: Enrolment, kind: str, title: str, starts: date, ends:
                  _("See your result") if best else None)
 
 
+def _intensive_stage(enrolment: Enrolment, outcome, today: date) -> Stage:
+    cohort = enrolment.cohort
+    programme = cohort.programme
+    status = _window(today, cohort.intensive_start, cohort.intensive_ends)
+    title = _("Intensive")
+    if status == LOCKED:
+        detail = _("%(days)d days from %(date)s.", days=len(cohort.intensive_dates),
+                   date=format_date(cohort.intensive_start))
+        return Stage("intensive", title, LOCKED, detail, cohort.intensive_start, cohort.intensive_ends)
+    attendance = _("Attendance %(have)s %% (%(need)d %% needed).", have=f"{outcome.attendance.percent:g}",
+                   need=programme.attendance_threshold)
+    if status == OPEN:
+        detail = _("Running until %(date)s.", date=format_date(cohort.intensive_ends)) + " " + attendance
+        return Stage("intensive", title, OPEN, detail, cohort.intensive_start, cohort.intensive_ends)
+    met = outcome.attendance.percent >= programme.attendance_threshold
+    return Stage("intensive", title, DONE if met else CLOSED, attendance, cohort.intensive_start,
+                 cohort.intensive_ends)
+
+
+def _certificate_stage(enrolment: Enrolment, outcome, today: date) -> Stage:
+    cohort = enrolment.cohort
+    title = _("Certificate")
+    if outcome.status == CERTIFIED:
+        return Stage("certificate", title, OPEN, _("Every requirement is met."), cohort.final_exam_on,
+                     cohort.final_exam_on)
+    detail = _("Still needed: %(reasons)s", reasons=" ".join(outcome.reasons))
+    if outcome.status == ATTENDANCE_ONLY:
+        detail = _("Eligible for a certificate of attendance.") + " " + detail
+    status = CLOSED if outcome.status in (ATTENDANCE_ONLY, NOT_COMPLETED) else LOCKED
+    return Stage("certificate", title, status, detail, cohort.final_exam_on, cohort.final_exam_on)
+
+
 def build_timeline(enrolment: Enrolment, today: date | None = None) -> Timeline:
     """The five stages for one enrolment. `today` (for tests and previews) is read as noon of that day."""
     now = utcnow() if today is None else datetime.combine(today, time(12))
@@ -107,21 +140,11 @@ def build_timeline(enrolment: Enrolment, today: date | None = None) -> Timeline:
                          cohort.distance_start, cohort.distance_ends)
 
     stage1 = _exam_stage(enrolment, STAGE1, _("Stage-1 exam"), cohort.stage1_opens, cohort.stage1_closes, now)
-    intensive_status = _window(today, cohort.intensive_start, cohort.intensive_ends)
-    intensive_detail = {
-        LOCKED: _("%(days)d days from %(date)s.", days=len(cohort.intensive_dates), date=d(cohort.intensive_start)),
-        OPEN: _("Running until %(date)s.", date=d(cohort.intensive_ends)),
-        CLOSED: _("Ended on %(date)s.", date=d(cohort.intensive_ends)),
-    }[intensive_status]
-    if intensive_status == CLOSED:
-        intensive_status = DONE
-    intensive = Stage("intensive", _("Intensive"), intensive_status, intensive_detail, cohort.intensive_start,
-                      cohort.intensive_ends)
-
+    outcome = enrolment_outcome(enrolment, today)
+    intensive = _intensive_stage(enrolment, outcome, today)
     final = _exam_stage(enrolment, FINAL, _("Final exam"), cohort.final_exam_on, cohort.final_exam_on, now)
 
-    certificate = Stage("certificate", _("Certificate"), LOCKED,
-                        _("Issued when every requirement is met."), cohort.final_exam_on, cohort.final_exam_on)
+    certificate = _certificate_stage(enrolment, outcome, today)
 
     stages = [distance, stage1, intensive, final, certificate]
     return Timeline(enrolment, progress, stages, _next_step(enrolment, progress, stages, today))
@@ -153,4 +176,6 @@ def _next_step(enrolment: Enrolment, progress: Progress, stages: list[Stage], to
             return NextStep(_("%(stage)s: %(detail)s", stage=stage.title, detail=stage.detail))
         if stage.status == LOCKED:
             return NextStep(_("Next: %(stage)s. %(detail)s", stage=stage.title, detail=stage.detail))
-    return NextStep(_("Your certificate is issued once every requirement is met."))
+    if _certificate.status == OPEN:
+        return NextStep(_("Every requirement is met: your certificate is on its way."))
+    return NextStep(_certificate.detail)

@@ -18,6 +18,7 @@ from lms.demo.exams import pass_exam, seed_question_banks
 from lms.exams.gates import exam_for
 from lms.exams.models import FINAL, STAGE1
 from lms.extensions import db
+from lms.intensive.services import ensure_sessions, mark_attendance, rubric, score_practical, set_rubric
 from lms.timeutil import today as clock_today
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - the published demo password, for demo accounts only
@@ -42,11 +43,11 @@ COHORTS = [
     ("EOSH ToT · Tbilisi · completed", 120, "trainee5@demo.lms", "all"),
 ]
 
-RUBRIC = """Clear learning objectives stated at the start
-Accurate OSH content
-Participatory methods used
-Time kept
-Learning checked at the end"""
+RUBRIC = """Clear learning objectives stated at the start | 4 | 2
+Accurate OSH content | 4 | 2
+Participatory methods used | 4 | 2
+Time kept | 4 | 1
+Learning checked at the end | 4 | 2"""
 
 
 def seed_demo(today: date | None = None) -> dict:
@@ -68,6 +69,9 @@ def seed_demo(today: date | None = None) -> dict:
         # trainee3 and later sat stage 1 on the window's first day; trainee5 the final exam too
         if cohort.stage1_opens < today and trainee_email not in ("trainee1@demo.lms", "trainee2@demo.lms"):
             pass_exam(enrolment, stage1, datetime.combine(cohort.stage1_opens, time(10)), trainer)
+        _attend(cohort, enrolment, trainer, today)
+        if cohort.final_exam_on <= today:
+            _score_practical(enrolment, trainer)
         if cohort.final_exam_on < today:
             pass_exam(enrolment, final, datetime.combine(cohort.final_exam_on, time(10)), trainer)
     db.session.flush()
@@ -93,7 +97,9 @@ def _programme() -> Programme:
         "A training of trainers in occupational safety and health, after the ILO model: four weeks of "
         "distance learning, a stage-1 exam, a four-day intensive with a practical teach-back, and a final exam."
     )
-    programme.practical_rubric = RUBRIC
+    db.session.flush()
+    if not rubric(programme):
+        set_rubric(programme, RUBRIC)
     programme.certificate_title = "International Trainer Certificate"
     return programme
 
@@ -149,6 +155,20 @@ def _complete(enrolment: Enrolment, programme: Programme, done: str, today: date
         lessons = week1 + [lesson for lesson in lessons if lesson.module.week == 2][:1]
     for lesson in lessons:
         mark_lesson_done(enrolment, lesson, today)
+
+
+def _attend(cohort: Cohort, enrolment: Enrolment, trainer: User, today: date) -> None:
+    """Attendance for the intensive days already past: present, with one late arrival."""
+    for session in ensure_sessions(cohort):
+        if session.on < today:
+            status = "late" if session.day_number == 2 else "present"
+            mark_attendance(session, {enrolment.id: (status, "")}, trainer, today)
+
+
+def _score_practical(enrolment: Enrolment, trainer: User) -> None:
+    criteria = rubric(enrolment.cohort.programme)
+    score_practical(enrolment, trainer, {c.id: c.scale_max - (c.position % 2) for c in criteria},
+                    "Confident delivery; check understanding more often.")
 
 
 def is_empty() -> bool:

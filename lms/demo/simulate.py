@@ -19,6 +19,7 @@ from lms.exams.gates import exam_for
 from lms.exams.models import FINAL, STAGE1
 from lms.exams.simulation import answer
 from lms.extensions import db
+from lms.intensive.services import ensure_sessions, mark_attendance, rubric, score_practical
 from lms.timeutil import today as clock_today
 
 
@@ -63,6 +64,7 @@ def simulate_cohort(trainees: int, today: date | None = None, seed: int | None =
             mark_lesson_done(enrolment, lesson, cohort.distance_ends)
         skill = rng.uniform(0.6, 1.0)
         s1 = _sit(enrolment, stage1, datetime.combine(cohort.stage1_opens, time(9)), skill, rng, trainer)
+        _intensive(cohort, enrolment, skill, rng, trainer, today)
         f = None
         if s1 is not None and s1.passed:
             f = _sit(enrolment, final, datetime.combine(cohort.final_exam_on, time(9)), skill, rng, trainer)
@@ -71,6 +73,18 @@ def simulate_cohort(trainees: int, today: date | None = None, seed: int | None =
         if progress:
             progress(1)
     return outcomes
+
+
+def _intensive(cohort, enrolment, skill, rng, trainer, today):
+    """Attendance for each day (a weaker trainee misses more) and a practical scored by the trainer."""
+    for session in ensure_sessions(cohort):
+        status = "present" if rng.random() < 0.75 + skill / 4 else rng.choice(["late", "absent", "excused"])
+        mark_attendance(session, {enrolment.id: (status, "")}, trainer, today)
+    criteria = rubric(cohort.programme)
+    if criteria and trainer:
+        scores = {c.id: min(c.scale_max, max(0, round(c.scale_max * skill + rng.uniform(-1, 0.5))))
+                  for c in criteria}
+        score_practical(enrolment, trainer, scores, "Simulated teach-back.")
 
 
 def _sit(enrolment, exam, when, skill, rng, grader):

@@ -78,8 +78,11 @@ def open_attempt(enrolment: Enrolment, exam: Exam) -> ExamAttempt | None:
         ExamAttempt.status == IN_PROGRESS))
 
 
-# Later stages add requirements for the final exam here (the intensive's attendance, for one).
-FINAL_REQUIREMENTS: list = []
+def final_requirements() -> list:
+    """Requirements of the final exam beyond stage 1: each returns why the gate stays closed, or None."""
+    from lms.intensive.services import attendance_requirement
+
+    return [attendance_requirement]
 
 
 def exam_gate(enrolment: Enrolment, exam: Exam, now: datetime | None = None) -> Gate:
@@ -103,7 +106,7 @@ def exam_gate(enrolment: Enrolment, exam: Exam, now: datetime | None = None) -> 
     if exam.kind == FINAL:
         if not has_passed(enrolment, exam_for(cohort.programme_id, STAGE1)):
             return Gate(False, _("Opens after you pass the stage-1 exam."), start.date())
-        for requirement in FINAL_REQUIREMENTS:
+        for requirement in final_requirements():
             problem = requirement(enrolment, now)
             if problem:
                 return Gate(False, problem, start.date())

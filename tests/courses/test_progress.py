@@ -101,11 +101,24 @@ def test_stage_one_needs_every_module_done_and_the_window_open(app, enrolment, m
         assert _statuses(enrolment, cohort.stage1_closes + timedelta(days=1))[1] == "closed"
 
 
-def test_intensive_and_final_follow_the_calendar(app, enrolment):
+def test_intensive_follows_the_calendar_and_attendance(app, enrolment, make_trainer):
+    from lms.intensive.services import ensure_sessions, mark_attendance
+
+    cohort = enrolment.cohort
+    after = cohort.intensive_ends + timedelta(days=1)
+    with app.test_request_context():
+        assert _statuses(enrolment, cohort.intensive_start - timedelta(days=1))[2] == "locked"
+        assert _statuses(enrolment, cohort.intensive_start)[2] == "open"
+        assert _statuses(enrolment, after)[2] == "closed"  # attendance below the threshold
+        trainer = make_trainer()
+        for session in ensure_sessions(cohort):
+            mark_attendance(session, {enrolment.id: ("present", "")}, trainer, after)
+        assert _statuses(enrolment, after)[2] == "done"
+
+
+def test_final_follows_the_calendar(app, enrolment):
     cohort = enrolment.cohort
     with app.test_request_context():
-        assert _statuses(enrolment, cohort.intensive_start)[2] == "open"
-        assert _statuses(enrolment, cohort.intensive_ends + timedelta(days=1))[2] == "done"
         assert _statuses(enrolment, cohort.final_exam_on)[3] == "open"
         assert _statuses(enrolment, cohort.final_exam_on + timedelta(days=1))[3] == "closed"
 

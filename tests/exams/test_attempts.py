@@ -44,13 +44,21 @@ def test_stage_one_gate_needs_modules_then_window(app, setup):
         assert not late.open and "closed" in late.reason
 
 
-def test_final_exam_needs_stage_one_passed(app, db, setup, make_exam):
-    cohort, stage1, enrolment, _ = setup
+def test_final_exam_needs_stage_one_passed_and_attendance(app, db, setup, make_exam):
+    from lms.intensive.services import ensure_sessions, mark_attendance
+
+    cohort, stage1, enrolment, trainer = setup
     final = make_exam(cohort.programme, "final", types=("single",))
     with app.test_request_context():
         assert "pass the stage-1 exam" in exam_gate(enrolment, final, _noon(cohort.final_exam_on)).reason
         db.session.add(ExamAttempt(exam=stage1, enrolment=enrolment, status=GRADED, passed=True, percent=90))
         db.session.flush()
+        days = ensure_sessions(cohort)
+        for session, status in zip(days, ["present", "absent", "absent", "present"], strict=True):
+            mark_attendance(session, {enrolment.id: (status, "")}, trainer, cohort.final_exam_on)
+        gate = exam_gate(enrolment, final, _noon(cohort.final_exam_on))
+        assert not gate.open and gate.reason == "Attendance 50 %, 75 % needed."
+        mark_attendance(days[1], {enrolment.id: ("late", "bus")}, trainer, cohort.final_exam_on)
         assert exam_gate(enrolment, final, _noon(cohort.final_exam_on)).open
         assert not exam_gate(enrolment, final, _noon(cohort.final_exam_on) + timedelta(days=1)).open
 

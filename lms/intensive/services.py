@@ -1,0 +1,264 @@
+"""Intensive rules: sessions from the calendar, attendance marking and self check-in, the practical rubric."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from flask_babel import format_date
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms.courses.models import Cohort, Enrolment, Programme
+from lms.courses.services import RuleError
+from lms.extensions import db
+from lms.intensive.models import (
+    ATTENDANCE_STATUSES,
+    ATTENDED,
+    PRESENT,
+    Attendance,
+    IntensiveSession,
+    PracticalScore,
+    RubricCriterion,
+)
+from lms.timeutil import utcnow
+
+CHECKIN_PERIOD = 30  # seconds a self check-in code stays current
+
+
+# ---- sessions ---------------------------------------------------------------------------------
+
+
+def ensure_sessions(cohort: Cohort) -> list[IntensiveSession]:
+    """One session per intensive day of the cohort calendar; dates follow the calendar when it changes."""
+    existing = {s.day_number: s for s in db.session.scalars(
+        select(IntensiveSession).where(IntensiveSession.cohort_id == cohort.id))}
+    sessions = []
+    for number, day in enumerate(cohort.intensive_dates, start=1):
+        session = existing.get(number)
+        if session is None:
+            session = IntensiveSession(cohort=cohort, day_number=number, on=day, topic=_("Day %(n)d", n=number),
+                                       venue=cohort.venue, online_link=cohort.online_link)
+            db.session.add(session)
+        session.on = day
+        sessions.append(session)
+    db.session.flush()
+    return sessions
+
+
+# ---- attendance -------------------------------------------------------------------------------
+
+
+def mark_attendance(session: IntensiveSession, marks: dict[int, tuple[str, str]], marker,
+                    today: date | None = None) -> int:
+    """Record a day's attendance: enrolment id -> (status, note). Refuses a day not yet begun."""
+    today = today or utcnow().date()
+    if session.on > today:
+        raise RuleError(_("Day %(n)d has not begun yet (it is on %(date)s); attendance can be marked from that day.",
+                          n=session.day_number, date=format_date(session.on)))
+    valid = set(db.session.scalars(select(Enrolment.id).where(Enrolment.cohort_id == session.cohort_id)))
+    for enrolment_id, (status, _note) in marks.items():
+        if enrolment_id not in valid:
+            raise RuleError(_("A trainee on the list is not in this cohort."))
+        if status not in ATTENDANCE_STATUSES:
+            raise RuleError(_("“%(status)s” is not an attendance status.", status=status))
+    current = {a.enrolment_id: a for a in db.session.scalars(
+        select(Attendance).where(Attendance.session_id == session.id))}
+    for enrolment_id, (status, note) in marks.items():
+        row = current.get(enrolment_id) or Attendance(session_id=session.id, enrolment_id=enrolment_id)
+        row.status, row.note = status, (note or "").strip()[:300]
+        row.marked_by_id, row.marked_at, row.self_checked_in = marker.id, utcnow(), False
+        db.session.add(row)
+    db.session.flush()
+    return len(marks)
+
+
+@dataclass
+class AttendanceSummary:
+    total_days: int
+    attended: int = 0
+    marked: int = 0
+    by_day: dict[int, str] = field(default_factory=dict)  # day number -> status
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.attended / self.total_days, 1) if self.total_days else 0.0
+
+
+def cohort_attendance(cohort: Cohort) -> dict[int, AttendanceSummary]:
+    """Attendance of every enrolment of a cohort, keyed by enrolment id, in one query."""
+    total = cohort.programme.intensive_days
+    summaries: dict[int, AttendanceSummary] = defaultdict(lambda: AttendanceSummary(total))
+    rows = db.session.execute(
+        select(Attendance.enrolment_id, Attendance.status, IntensiveSession.day_number)
+        .join(IntensiveSession, IntensiveSession.id == Attendance.session_id)
+        .where(IntensiveSession.cohort_id == cohort.id))
+    for enrolment_id, status, day in rows:
+        summary = summaries[enrolment_id]
+        summary.marked += 1
+        summary.by_day[day] = status
+        if status in ATTENDED:
+            summary.attended += 1
+    return summaries
+
+
+def enrolment_attendance(enrolment: Enrolment) -> AttendanceSummary:
+    return cohort_attendance(enrolment.cohort)[enrolment.id]
+
+
+def attendance_requirement(enrolment: Enrolment, now: datetime) -> str | None:
+    """The final exam's attendance gate: the reason it stays closed, or None."""
+    programme = enrolment.cohort.programme
+    summary = enrolment_attendance(enrolment)
+    if summary.percent < programme.attendance_threshold:
+        return _("Attendance %(have)s %%, %(need)d %% needed.", have=f"{summary.percent:g}",
+                 need=programme.attendance_threshold)
+    return None
+
+
+# ---- self check-in ----------------------------------------------------------------------------
+
+
+def checkin_code(session: IntensiveSession, at: datetime | None = None) -> str:
+    """A six-digit code that changes every 30 seconds, derived from the secret key: nothing to store."""
+    window = int((at or utcnow()).timestamp()) // CHECKIN_PERIOD
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"checkin:{session.id}:{window}".encode(), hashlib.sha256).digest()
+    return f"{int.from_bytes(digest[:4], 'big') % 1_000_000:06d}"
+
+
+def checkin_seconds_left(at: datetime | None = None) -> int:
+    return CHECKIN_PERIOD - int((at or utcnow()).timestamp()) % CHECKIN_PERIOD
+
+
+def self_check_in(session: IntensiveSession, enrolment: Enrolment, code: str, now: datetime | None = None) -> None:
+    """A trainee marks themselves present with the code the trainer shows. The code of the previous 30 s
+    still counts (it may have changed while being typed); older codes are refused."""
+    now = now or utcnow()
+    if enrolment.cohort_id != session.cohort_id:
+        raise RuleError(_("You are not in this cohort."))
+    if not session.checkin_open or session.on != now.date():
+        raise RuleError(_("Self check-in is not open for this session."))
+    typed = "".join(ch for ch in (code or "") if ch.isdigit())
+    valid = {checkin_code(session, now), checkin_code(session, now - timedelta(seconds=CHECKIN_PERIOD))}
+    if typed not in valid:
+        raise RuleError(_("This code is not valid or has expired. Enter the code shown now."))
+    row = db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,
+                                                     Attendance.enrolment_id == enrolment.id))
+    if row is None:
+        row = Attendance(session_id=session.id, enrolment_id=enrolment.id)
+        db.session.add(row)
+    row.status, row.self_checked_in, row.marked_at, row.marked_by_id = PRESENT, True, now, None
+    db.session.flush()
+
+
+# ---- the practical rubric ---------------------------------------------------------------------
+
+
+def parse_rubric(text: str) -> tuple[list[tuple[str, int, int]], list[str]]:
+    """Lines of `Criterion | scale maximum | minimum` (the numbers default to 4 and 2)."""
+    criteria, errors = [], []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        name = parts[0]
+        try:
+            scale = int(parts[1]) if len(parts) > 1 and parts[1] else 4
+            minimum = int(parts[2]) if len(parts) > 2 and parts[2] else min(2, scale)
+        except ValueError:
+            errors.append(_("Line %(n)d: the scale and the minimum must be whole numbers.", n=number))
+            continue
+        if not name or len(name) > 200:
+            errors.append(_("Line %(n)d: the criterion needs a name of up to 200 characters.", n=number))
+        elif not 1 <= scale <= 100 or not 0 <= minimum <= scale:
+            errors.append(_("Line %(n)d: the scale must be 1–100 and the minimum between 0 and the scale.", n=number))
+        else:
+            criteria.append((name, scale, minimum))
+    return criteria, errors
+
+
+def rubric(programme: Programme) -> list[RubricCriterion]:
+    return list(db.session.scalars(select(RubricCriterion).where(RubricCriterion.programme_id == programme.id)
+                                   .order_by(RubricCriterion.position)))
+
+
+def rubric_text(programme: Programme) -> str:
+    return "\n".join(f"{c.name} | {c.scale_max} | {c.minimum}" for c in rubric(programme))
+
+
+def set_rubric(programme: Programme, text: str) -> None:
+    """Replace the rubric; criteria keep their ids (and scores) where their position is unchanged."""
+    criteria, errors = parse_rubric(text)
+    if errors:
+        raise RuleError(" ".join(errors))
+    current = rubric(programme)
+    for position, (name, scale, minimum) in enumerate(criteria, start=1):
+        row = current[position - 1] if position <= len(current) else RubricCriterion(programme_id=programme.id)
+        row.position, row.name, row.scale_max, row.minimum = position, name, scale, minimum
+        db.session.add(row)
+    for row in current[len(criteria):]:
+        db.session.delete(row)
+    db.session.flush()
+
+
+def score_practical(enrolment: Enrolment, marker, scores: dict[int, int], comment: str = "") -> PracticalScore:
+    """One marker's rubric scores for one trainee. Every criterion must be scored within its scale."""
+    criteria = rubric(enrolment.cohort.programme)
+    if not criteria:
+        raise RuleError(_("The programme has no practical rubric yet."))
+    clean = {}
+    for criterion in criteria:
+        value = scores.get(criterion.id)
+        if value is None:
+            raise RuleError(_("Score every criterion; “%(name)s” is missing.", name=criterion.name))
+        if not 0 <= value <= criterion.scale_max:
+            raise RuleError(_("“%(name)s” is scored 0 to %(max)d; %(value)s is outside the scale.",
+                              name=criterion.name, max=criterion.scale_max, value=value))
+        clean[str(criterion.id)] = int(value)
+    row = db.session.scalar(select(PracticalScore).where(PracticalScore.enrolment_id == enrolment.id,
+                                                         PracticalScore.marker_id == marker.id))
+    if row is None:
+        row = PracticalScore(enrolment_id=enrolment.id, marker_id=marker.id)
+        db.session.add(row)
+    row.scores, row.comment, row.scored_at = clean, (comment or "").strip(), utcnow()
+    db.session.flush()
+    return row
+
+
+@dataclass
+class PracticalResult:
+    markers: int
+    total: float | None = None  # mean over markers
+    max_total: int = 0
+    percent: float | None = None
+    passed: bool | None = None
+    below_minimum: list[str] = field(default_factory=list)
+    disagreement: bool = False
+
+
+def practical_results(cohort: Cohort) -> dict[int, PracticalResult]:
+    """The practical result of every enrolment in a cohort, in two queries."""
+    programme = cohort.programme
+    criteria = rubric(programme)
+    max_total = sum(c.scale_max for c in criteria)
+    by_enrolment: dict[int, list[PracticalScore]] = defaultdict(list)
+    for row in db.session.scalars(select(PracticalScore).join(Enrolment, Enrolment.id == PracticalScore.enrolment_id)
+                                  .where(Enrolment.cohort_id == cohort.id)):
+        by_enrolment[row.enrolment_id].append(row)
+    results: dict[int, PracticalResult] = defaultdict(lambda: PracticalResult(0, max_total=max_total))
+    for enrolment_id, rows in by_enrolment.items():
+        totals = [sum(r.scores.get(str(c.id), 0) for c in criteria) for r in rows]
+        means = {c.id: sum(r.scores.get(str(c.id), 0) for r in rows) / len(rows) for c in criteria}
+        below = [c.name for c in criteria if means[c.id] < c.minimum]
+        total = sum(means.values())
+        percent = round(100 * total / max_total, 1) if max_total else 0.0
+        results[enrolment_id] = PracticalResult(
+            markers=len(rows), total=round(total, 2), max_total=max_total, percent=percent,
+            passed=not below and percent >= programme.practical_threshold, below_minimum=below,
+            disagreement=len(totals) > 1 and max(totals) - min(totals) > programme.marker_margin)
+    return results
