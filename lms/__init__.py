@@ -94,11 +94,14 @@ def configure_blueprints(app: Flask) -> None:
     from lms.courses.admin_views import bp as admin_bp
     from lms.courses.content_views import bp as content_bp
     from lms.courses.views import bp as courses_bp
+    from lms.exams.bank_views import bp as bank_bp
     from lms.exams.staff_views import bp as grading_bp
     from lms.exams.views import bp as exams_bp
+    from lms.intensive.views import bp as intensive_bp
     from lms.main import bp as main_bp
 
-    for bp in (main_bp, auth_bp, people_bp, courses_bp, admin_bp, content_bp, exams_bp, grading_bp):
+    for bp in (main_bp, auth_bp, people_bp, courses_bp, admin_bp, content_bp, exams_bp, grading_bp, bank_bp,
+               intensive_bp):
         app.register_blueprint(bp)
 
 
