@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.access import can_monitor_cohort, check_cohort_access, staff_required
+from lms.courses import calendar
 from lms.courses import resources as resource_files
 from lms.courses import services
 from lms.courses.models import Cohort, Lesson, Module, Resource
@@ -14,6 +15,7 @@ from lms.exams.gates import practice_quiz
 from lms.extensions import db
 from lms.forms import ConfirmForm
 from lms.markup import render_markdown
+from lms.urls import external_url
 
 bp = Blueprint("courses", __name__)
 
@@ -111,3 +113,22 @@ def cohort_progress(cohort_id: int):
     enrolments = services.cohort_enrolments(cohort)
     return render_template("courses/cohort_progress.html", cohort=cohort, progress=progress,
                            enrolments=enrolments, current_week=services.current_week(cohort))
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    """The cohort calendar for calendar apps; the signed token is the only key."""
+    cohort_id = calendar.cohort_id_from_token(token)
+    cohort = db.session.get(Cohort, cohort_id) if cohort_id else None
+    if cohort is None:
+        abort(404)
+    body = calendar.cohort_ics(cohort, request.host.split(":")[0])
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'inline; filename="cohort-{cohort.id}.ics"'
+    return response
+
+
+@bp.app_template_global()
+def calendar_url(cohort: Cohort) -> str:
+    return external_url("courses.calendar_feed", token=calendar.feed_token(cohort))
