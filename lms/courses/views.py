@@ -7,9 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.access import can_monitor_cohort, check_cohort_access, staff_required
-from lms.courses import calendar
+from lms.courses import calendar, services
 from lms.courses import resources as resource_files
-from lms.courses import services
 from lms.courses.models import Cohort, Lesson, Module, Resource
 from lms.exams.gates import practice_quiz
 from lms.extensions import db
