@@ -91,6 +91,8 @@ LANGUAGE_NAMES = {"en": "English", "az": "Azərbaycanca", "ru": "Русский"
 def configure_blueprints(app: Flask) -> None:
     from lms.auth.people_views import bp as people_bp
     from lms.auth.views import bp as auth_bp
+    from lms.certificates.public_views import bp as verify_bp
+    from lms.certificates.views import bp as certificates_bp
     from lms.courses.admin_views import bp as admin_bp
     from lms.courses.content_views import bp as content_bp
     from lms.courses.views import bp as courses_bp
@@ -99,9 +101,10 @@ def configure_blueprints(app: Flask) -> None:
     from lms.exams.views import bp as exams_bp
     from lms.intensive.views import bp as intensive_bp
     from lms.main import bp as main_bp
+    from lms.monitoring.views import bp as monitoring_bp
 
     for bp in (main_bp, auth_bp, people_bp, courses_bp, admin_bp, content_bp, exams_bp, grading_bp, bank_bp,
-               intensive_bp):
+               intensive_bp, verify_bp, certificates_bp, monitoring_bp):
         app.register_blueprint(bp)
 
 

@@ -11,6 +11,10 @@ from lms.extensions import db
 
 
 def register_commands(app: Flask) -> None:
+    from lms.certificates.cli import register_certificate_commands
+
+    register_certificate_commands(app)
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Seed only when the database has no accounts yet.")
     def seed_demo_command(if_empty: bool) -> None:
@@ -39,16 +43,20 @@ def register_commands(app: Flask) -> None:
     @click.option("--trainees", type=click.IntRange(1, 10_000), default=20, show_default=True)
     @click.option("--seed", type=int, default=None, help="Random seed, for a repeatable run.")
     def simulate_cohort_command(trainees: int, seed: int | None) -> None:
-        """Run N simulated trainees through modules and exams; print one line per trainee."""
+        """Run N simulated trainees through the whole flow and print their certificate codes, one a line."""
         from lms.demo.simulate import simulate_cohort
 
         stderr = sys.stderr
         with click.progressbar(length=trainees, label="Simulating trainees", file=stderr) as bar:
             outcomes = simulate_cohort(trainees, seed=seed, progress=bar.update)
         db.session.commit()
+        # The contract: the issued codes on stdout, one a line; the summary of everyone on stderr.
         for o in outcomes:
             click.echo(f"{o.email}\tstage1={_pct(o.stage1_percent)}\tfinal={_pct(o.final_percent)}\t"
-                       f"{'passed' if o.passed else 'not passed'}")
+                       f"{o.code or 'no certificate'}", err=True)
+        for o in outcomes:
+            if o.code:
+                click.echo(o.code)
 
 
 def _pct(value) -> str:

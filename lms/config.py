@@ -73,4 +73,6 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "RESET_TOKEN_MAX_AGE": 3600,
         "INVITE_TOKEN_MAX_AGE": 7 * 24 * 3600,
         "LOGIN_LIMITS": env.get("LOGIN_LIMITS", "10 per minute;50 per hour"),
+        "VERIFY_LIMITS": env.get("VERIFY_LIMITS", "60 per minute;1000 per hour"),
+        "CERTIFICATE_DIR": env.get("CERTIFICATE_DIR", str(instance / "certificates")),
     }

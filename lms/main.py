@@ -7,11 +7,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from lms.auth.models import User
+from lms.certificates.models import ISSUED
+from lms.certificates.services import certificates_of
 from lms.courses import services
 from lms.courses.enrolment import enrolment_counts
 from lms.courses.models import Cohort, Programme, cohort_trainers
 from lms.courses.timeline import build_timeline
 from lms.extensions import db
+from lms.forms import ConfirmForm
 
 bp = Blueprint("main", __name__)
 
@@ -35,7 +38,12 @@ def home():
 
 def trainee_home():
     timelines = [build_timeline(e) for e in services.trainee_enrolments(current_user)]
-    return render_template("main/trainee_home.html", timelines=timelines)
+    certificates = {}
+    for certificate in reversed(certificates_of(current_user)):  # newest last, so it wins
+        if certificate.status == ISSUED:
+            certificates[certificate.enrolment_id] = certificate
+    return render_template("main/trainee_home.html", timelines=timelines, certificates=certificates,
+                           form=ConfirmForm())
 
 
 def trainer_home():

@@ -56,6 +56,8 @@ def app(tmp_path, tmp_path_factory):
             "RATELIMIT_ENABLED": False,
             "OUTBOX_DIR": str(tmp_path / "outbox"),
             "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "CERTIFICATE_DIR": str(tmp_path / "certificates"),
+            "CREDENTIAL_KEY_PATH": str(tmp_path / "credential_key.pem"),
             "BASE_URL": "http://lms.test",
             "SERVER_NAME": None,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",

@@ -1,9 +1,11 @@
 """The command-line contracts: seed-demo, simulate-cohort, close-expired-attempts."""
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from lms.certificates.models import Certificate
 from lms.exams.models import Exam, ExamAttempt, Question
 from lms.timeutil import utcnow
 
@@ -19,12 +21,15 @@ def test_seed_demo_prints_the_logins_and_builds_question_banks(app, db):
     assert "not seeded" in again.output
 
 
-def test_simulate_cohort_runs_every_trainee_through_the_exams(app, db):
+def test_simulate_cohort_runs_every_trainee_through_and_prints_codes(app, db):
     result = app.test_cli_runner().invoke(args=["simulate-cohort", "--trainees", "4", "--seed", "7"])
     assert result.exit_code == 0, result.output
-    lines = [line for line in result.stdout.splitlines() if "@simulated.lms" in line]
-    assert len(lines) == 4
-    assert all("stage1=" in line for line in lines)
+    codes = result.stdout.split()
+    assert codes and all(re.fullmatch(r"ITC-\w{4}-\w{4}-\w{3}[\w*~$=]", code) for code in codes)
+    summary = [line for line in result.stderr.splitlines() if "@simulated.lms" in line]
+    assert len(summary) == 4 and all("stage1=" in line for line in summary)
+    issued = set(db.session.scalars(select(Certificate.code).where(Certificate.status == "issued")))
+    assert set(codes) <= issued
     graded = db.session.scalar(select(func.count()).select_from(ExamAttempt).where(ExamAttempt.status == "graded"))
     assert graded >= 4 + 4  # the demo's own attempts plus at least one per simulated trainee
 

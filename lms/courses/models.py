@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
@@ -30,6 +30,11 @@ class Programme(db.Model):
     practical_threshold: Mapped[int] = mapped_column(default=60, server_default="60")  # percent of the rubric total
     marker_margin: Mapped[int] = mapped_column(default=3, server_default="3")  # points between two markers
     certificate_title: Mapped[str] = mapped_column(String(200), default="International Trainer Certificate")
+    attendance_certificate_title: Mapped[str] = mapped_column(
+        String(200), default="Certificate of Attendance", server_default="Certificate of Attendance")
+    issuer: Mapped[str] = mapped_column(String(300), default="", server_default="")  # issuing institutions
+    signatories: Mapped[str] = mapped_column(Text, default="", server_default="")  # "Name, Role" a line
+    requires_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
     validity_years: Mapped[int] = mapped_column(default=3)
     group_size_cap: Mapped[int] = mapped_column(default=25)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,6 +10,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from lms.certificates.models import ISSUED
+from lms.certificates.services import current_certificate
 from lms.courses.models import Enrolment
 from lms.courses.services import Progress, enrolment_progress, next_lesson
 from lms.exams.gates import best_attempt, exam_for, exam_gate
@@ -109,6 +111,14 @@ def _intensive_stage(enrolment: Enrolment, outcome, today: date) -> Stage:
 def _certificate_stage(enrolment: Enrolment, outcome, today: date) -> Stage:
     cohort = enrolment.cohort
     title = _("Certificate")
+    certificate = current_certificate(enrolment)
+    if certificate is not None and certificate.status == ISSUED:
+        return Stage("certificate", title, DONE, _("%(title)s, code %(code)s.", title=certificate.title,
+                                                    code=certificate.code), cohort.final_exam_on, cohort.final_exam_on)
+    if certificate is not None:
+        return Stage("certificate", title, OPEN, _("Every requirement is met; the certificate awaits a "
+                                                   "coordinator's approval."), cohort.final_exam_on,
+                     cohort.final_exam_on)
     if outcome.status == CERTIFIED:
         return Stage("certificate", title, OPEN, _("Every requirement is met."), cohort.final_exam_on,
                      cohort.final_exam_on)
@@ -176,6 +186,8 @@ def _next_step(enrolment: Enrolment, progress: Progress, stages: list[Stage], to
             return NextStep(_("%(stage)s: %(detail)s", stage=stage.title, detail=stage.detail))
         if stage.status == LOCKED:
             return NextStep(_("Next: %(stage)s. %(detail)s", stage=stage.title, detail=stage.detail))
+    if _certificate.status == DONE:
+        return NextStep(_("Congratulations: you are certified. Download your certificate below."))
     if _certificate.status == OPEN:
         return NextStep(_("Every requirement is met: your certificate is on its way."))
     return NextStep(_certificate.detail)

@@ -74,6 +74,7 @@ def seed_demo(today: date | None = None) -> dict:
             _score_practical(enrolment, trainer)
         if cohort.final_exam_on < today:
             pass_exam(enrolment, final, datetime.combine(cohort.final_exam_on, time(10)), trainer)
+            _certify(cohort, users["admin@demo.lms"], today)
     db.session.flush()
     return {"accounts": [a[0] for a in ACCOUNTS], "password": DEMO_PASSWORD}
 
@@ -169,6 +170,16 @@ def _score_practical(enrolment: Enrolment, trainer: User) -> None:
     criteria = rubric(enrolment.cohort.programme)
     score_practical(enrolment, trainer, {c.id: c.scale_max - (c.position % 2) for c in criteria},
                     "Confident delivery; check understanding more often.")
+
+
+def _certify(cohort: Cohort, coordinator: User, today: date) -> None:
+    """trainee5's certificate: issued the day after the final exam, listed in the registry, PDF stored."""
+    from lms.certificates.pdf import store_pdf
+    from lms.certificates.services import issue_due
+
+    for certificate in issue_due(cohort, coordinator, cohort.final_exam_on + timedelta(days=1)):
+        certificate.listed = True
+        store_pdf(certificate)
 
 
 def is_empty() -> bool:

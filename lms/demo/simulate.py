@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from lms.auth.models import TRAINEE, TRAINER, User
+from lms.certificates.services import issue_due
 from lms.courses.models import Cohort, Enrolment
 from lms.courses.services import mark_lesson_done
 from lms.demo.seed import PROGRAMME_NAME, seed_demo
@@ -29,6 +30,7 @@ class Outcome:
     stage1_percent: float | None
     final_percent: float | None
     passed: bool
+    code: str | None = None
 
 
 def simulate_cohort(trainees: int, today: date | None = None, seed: int | None = None,
@@ -72,6 +74,11 @@ def simulate_cohort(trainees: int, today: date | None = None, seed: int | None =
                                 bool(f and f.passed)))
         if progress:
             progress(1)
+    db.session.flush()
+    issued = issue_due(cohort, None, cohort.final_exam_on + timedelta(days=1))
+    codes = {c.enrolment.user.email: c.code for c in issued}
+    for outcome in outcomes:
+        outcome.code = codes.get(outcome.email)
     return outcomes
 
 

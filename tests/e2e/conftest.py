@@ -52,6 +52,8 @@ def live_app(tmp_path_factory):
             "RATELIMIT_ENABLED": False,
             "OUTBOX_DIR": str(root / "outbox"),
             "UPLOAD_DIR": str(root / "uploads"),
+            "CERTIFICATE_DIR": str(root / "certificates"),
+            "CREDENTIAL_KEY_PATH": str(root / "credential_key.pem"),
             "SERVER_NAME": None,
         }
     )

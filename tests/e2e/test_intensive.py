@@ -9,8 +9,8 @@ from tests.e2e.conftest import login
 
 def test_trainer_marks_todays_attendance(page: Page):
     login(page, "trainer@demo.lms")
-    page.get_by_role("link", name=re.compile("intensive", re.I)).first.click()
-    page.get_by_role("link", name="Intensive: attendance and practical").click()
+    cohort = page.locator("section.card").filter(has=page.get_by_role("heading", name=re.compile("Sumqayit")))
+    cohort.get_by_role("link", name="Intensive", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Intensive")
     page.get_by_role("link", name="Attendance").nth(1).click()  # day 2: today in the demo
     expect(page.get_by_role("heading", level=1)).to_contain_text("Day 2")
