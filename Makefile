@@ -27,6 +27,7 @@ translations: venv
 	$(BIN)/pybabel compile --use-fuzzy -d translations -f >/dev/null
 
 migrate: venv translations
+	@bash scripts/system-deps.sh run
 	$(BIN)/flask db upgrade
 
 run: migrate
@@ -37,9 +38,9 @@ run: migrate
 	@echo
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) app:app
 
-# Debian packages the tests need: Chromium for the browser tests, PostgreSQL for the second run.
+# Debian packages the tests need: Chromium, PostgreSQL, poppler-utils, zbar-tools (and Pango).
 system-deps:
-	@bash scripts/system-deps.sh
+	@bash scripts/system-deps.sh test
 
 lint: dev-venv
 	$(BIN)/ruff check .
