@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test venv dev-venv translations lint pytest-sqlite pytest-postgres system-deps migrate seed clean
+.PHONY: run test bench venv dev-venv translations lint system-deps migrate clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ lint: dev-venv
 test: system-deps dev-venv translations lint
 	$(BIN)/pytest -q
 	bash scripts/with-postgres.sh $(BIN)/pytest -q --ignore=tests/e2e
+
+# Benchmarks: figures as ratios against baselines measured in the same run (see README, "Benchmarks").
+bench: system-deps dev-venv translations
+	@bash scripts/system-deps.sh bench
+	$(BIN)/python scripts/bench/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -9,6 +9,9 @@ need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 have_pkg libpango-1.0-0 || need+=(libpango-1.0-0)
 have_pkg libpangoft2-1.0-0 || need+=(libpangoft2-1.0-0)
+if [ "$mode" = "bench" ]; then
+  command -v wrk >/dev/null 2>&1 || need+=(wrk)
+fi
 if [ "$mode" = "test" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
