@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request, session
@@ -24,6 +23,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(settings.from_environment(Path(app.instance_path)))
     if overrides:
         app.config.update(overrides)
+    from lms.ops import configure_logging
+
     configure_logging(app)
     configure_extensions(app)
     configure_blueprints(app)
@@ -36,20 +37,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
-def configure_logging(app: Flask) -> None:
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
 def select_locale() -> str:
+    """The session's language (set at login from the account, or by the switcher), else the browser's."""
     languages = current_app_languages()
     if not has_request_context():  # CLI and services outside a request speak the default language
         return "en"
-    if current_user.is_authenticated and current_user.language in languages:
-        return current_user.language
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
+    if current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
     return request.accept_languages.best_match(languages) or "en"
 
 
@@ -102,9 +99,10 @@ def configure_blueprints(app: Flask) -> None:
     from lms.intensive.views import bp as intensive_bp
     from lms.main import bp as main_bp
     from lms.monitoring.views import bp as monitoring_bp
+    from lms.ops import bp as ops_bp
 
     for bp in (main_bp, auth_bp, people_bp, courses_bp, admin_bp, content_bp, exams_bp, grading_bp, bank_bp,
-               intensive_bp, verify_bp, certificates_bp, monitoring_bp):
+               intensive_bp, verify_bp, certificates_bp, ops_bp, monitoring_bp):
         app.register_blueprint(bp)
 
 

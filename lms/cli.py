@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -11,6 +12,8 @@ from lms.extensions import db
 
 
 def register_commands(app: Flask) -> None:
+    register_backup_commands(app)
+
     from lms.certificates.cli import register_certificate_commands
 
     register_certificate_commands(app)
@@ -29,6 +32,25 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Demo ready. Log in at /login with any of these (password: {result['password']}):")
         for email in result["accounts"]:
             click.echo(f"  {email}")
+
+    @app.cli.command("issue-certificates")
+    def issue_certificates_command() -> None:
+        """Issue every certificate now due in every cohort (run it daily, e.g. from cron)."""
+        from sqlalchemy import select
+
+        from lms.certificates.pdf import store_pdf
+        from lms.certificates.services import issue_due
+        from lms.courses.models import Cohort
+
+        made = []
+        for cohort in db.session.scalars(select(Cohort)):
+            made.extend(issue_due(cohort))
+        db.session.commit()
+        for certificate in made:
+            if certificate.status == "issued":
+                store_pdf(certificate)
+        db.session.commit()
+        click.echo(f"{len(made)} certificates issued or sent for approval.")
 
     @app.cli.command("close-expired-attempts")
     def close_expired_attempts_command() -> None:
@@ -57,6 +79,30 @@ def register_commands(app: Flask) -> None:
         for o in outcomes:
             if o.code:
                 click.echo(o.code)
+
+
+def register_backup_commands(app: Flask) -> None:
+    @app.cli.command("backup")
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+    def backup_command(output: Path) -> None:
+        """Write every table and the stored files (PDFs, uploads) to one .tar.gz."""
+        from lms.backup import backup
+
+        manifest = backup(output)
+        click.echo(f"Backup written to {output}: {sum(manifest['counts'].values())} rows.")
+
+    @app.cli.command("restore")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def restore_command(source: Path) -> None:
+        """Restore a backup into a freshly migrated, empty database."""
+        from lms.backup import RestoreError, restore
+
+        try:
+            manifest = restore(source)
+        except RestoreError as error:
+            raise click.ClickException(str(error)) from error
+        db.session.commit()
+        click.echo(f"Restored {sum(manifest['counts'].values())} rows from {source}.")
 
 
 def _pct(value) -> str:

@@ -70,6 +70,8 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "LANGUAGES": ["en", "az", "ru"],
+        "LOG_FORMAT": env.get("LOG_FORMAT", "text"),  # "json" for one JSON object a line
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "RESET_TOKEN_MAX_AGE": 3600,
         "INVITE_TOKEN_MAX_AGE": 7 * 24 * 3600,
         "LOGIN_LIMITS": env.get("LOGIN_LIMITS", "10 per minute;50 per hour"),

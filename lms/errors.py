@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, make_response, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -25,7 +25,11 @@ MESSAGES = {
 
 def render_error(code: int, message=None):
     title, default = MESSAGES.get(code, MESSAGES[500])
-    return render_template("errors/error.html", code=code, title=title, message=message or default), code
+    template = "errors/unavailable.html" if code == 503 else "errors/error.html"
+    response = make_response(render_template(template, code=code, title=title, message=message or default), code)
+    if code == 503:
+        response.headers["Retry-After"] = "30"
+    return response
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -44,8 +48,15 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        log.exception("unhandled error: %s", error)
         from lms.extensions import db
+        from lms.ops import is_database_down
 
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may be gone; the page must still render
+            log.warning("rollback failed after an error")
+        if is_database_down(error):
+            log.error("database unavailable: %s", error.__class__.__name__)
+            return render_error(503)
+        log.exception("unhandled error: %s", error)
         return render_error(500)

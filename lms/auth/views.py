@@ -40,8 +40,9 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user:
-            session.clear()
+            session.clear()  # a fresh session at login: no fixation
             login_user(user)
+            session["lang"] = user.language
             return redirect(_safe_next(request.args.get("next")))
         flash(_("Email or password is wrong."), "error")
     return render_template("auth/login.html", form=form)
