@@ -110,7 +110,7 @@ def test_seed_demo_twice_adds_nothing_and_places_the_trainees(db, app):
     db.session.commit()
     assert _counts(db) == first
     users, programmes, cohorts, enrolments, modules, lessons, _ = first
-    assert (users, programmes, enrolments) == (7, 1, 5)
+    assert (users, programmes, enrolments) == (13, 1, 11)
     assert modules >= 12 and lessons >= 24
     for module in db.session.scalars(select(Module)):
         assert len(module.lessons) >= 2
@@ -138,3 +138,22 @@ def test_seeded_trainees_stand_at_their_stages(db, app):
         timeline = build_timeline(trainee_enrolments(trainee1)[0])
         assert [w.complete for w in timeline.progress.weeks][:1] == [True]
         assert timeline.progress.weeks[1].done >= 1 and not timeline.progress.weeks[1].complete
+
+
+def test_the_demo_dashboards_show_every_outcome_and_risk(db, app):
+    from sqlalchemy import select
+
+    from lms.courses.models import Cohort
+    from lms.monitoring.dashboard import cohort_dashboard
+
+    seed_demo()
+    db.session.commit()
+    statuses, flags = set(), []
+    with app.test_request_context():
+        for cohort in db.session.scalars(select(Cohort)):
+            for row in cohort_dashboard(cohort):
+                statuses.add(row.status)
+                flags.extend(row.risks)
+    assert {"certified", "attendance", "not_completed", "in_progress"} <= statuses
+    assert any("behind" in f for f in flags) and any("Stage 1 failed" in f for f in flags)
+    assert any("absence" in f for f in flags)

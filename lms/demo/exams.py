@@ -64,8 +64,9 @@ def _exam(programme, kind, title, categories, draw, time_limit, review, module=N
     return exam
 
 
-def pass_exam(enrolment, exam, when, grader) -> None:
-    """A demo trainee who sat this exam at `when` and passed it, essays graded by `grader`; once only."""
+def pass_exam(enrolment, exam, when, grader, skill: float = 0.9) -> None:
+    """A demo trainee who sat this exam at `when` (with this skill: 0.9 passes, 0.3 fails), essays graded by
+    `grader`; once only."""
     import random
 
     from lms.exams import grading, services
@@ -78,9 +79,9 @@ def pass_exam(enrolment, exam, when, grader) -> None:
         return
     rng = random.Random(enrolment.id * 100 + exam.id)
     attempt = services.start_attempt(exam, enrolment, when, rng=rng)
-    answer(attempt, when, skill=0.9, rng=rng)
+    answer(attempt, when, skill=skill, rng=rng)
     services.submit_attempt(attempt, when)
     for slot in attempt.slots:
         if slot.needs_grading:
-            grading.grade_answer(slot, slot.question.points * 0.8, "Clear and practical; link each control to "
-                                 "the hazard it addresses.", grader)
+            grading.grade_answer(slot, slot.question.points * min(skill, 0.8),
+                                 "Clear and practical; link each control to the hazard it addresses.", grader)

@@ -43,6 +43,16 @@ COHORTS = [
     ("EOSH ToT · Tbilisi · completed", 120, "trainee5@demo.lms", "all"),
 ]
 
+# Classmates without a login, so each dashboard shows every state: cohort key, name, what happened.
+CLASSMATES = [
+    ("Baku", "classmate1@demo.lms", "Əli Quliyev", "behind"),
+    ("Baku", "classmate2@demo.lms", "Мария Петрова", "on_track"),
+    ("Ganja", "classmate3@demo.lms", "Zəhra Hacıyeva", "stage1_failed"),
+    ("Sumqayit", "classmate4@demo.lms", "Дмитрий Соколов", "absent"),
+    ("Tbilisi", "classmate5@demo.lms", "Aynur Qasımova", "final_failed"),
+    ("Tbilisi", "classmate6@demo.lms", "İlkin Rzayev", "absences"),
+]
+
 RUBRIC = """Clear learning objectives stated at the start | 4 | 2
 Accurate OSH content | 4 | 2
 Participatory methods used | 4 | 2
@@ -60,8 +70,9 @@ def seed_demo(today: date | None = None) -> dict:
     seed_question_banks(programme)
     stage1, final = exam_for(programme.id, STAGE1), exam_for(programme.id, FINAL)
     trainer = users["trainer@demo.lms"]
+    cohorts = {}
     for name, days_in, trainee_email, done in COHORTS:
-        cohort = _cohort(programme, name, today - timedelta(days=days_in))
+        cohort = cohorts[name.split(" · ")[1]] = _cohort(programme, name, today - timedelta(days=days_in))
         if trainer not in cohort.trainers:
             cohort.trainers.append(trainer)
         enrolment = _enrol(cohort, users[trainee_email])
@@ -74,7 +85,9 @@ def seed_demo(today: date | None = None) -> dict:
             _score_practical(enrolment, trainer)
         if cohort.final_exam_on < today:
             pass_exam(enrolment, final, datetime.combine(cohort.final_exam_on, time(10)), trainer)
-            _certify(cohort, users["admin@demo.lms"], today)
+    for key, email, name, story in CLASSMATES:
+        _classmate(cohorts[key], email, name, story, trainer, stage1, final, today)
+    _certify(cohorts["Tbilisi"], users["admin@demo.lms"], today)
     db.session.flush()
     return {"accounts": [a[0] for a in ACCOUNTS], "password": DEMO_PASSWORD}
 
@@ -172,13 +185,41 @@ def _score_practical(enrolment: Enrolment, trainer: User) -> None:
                     "Confident delivery; check understanding more often.")
 
 
+def _classmate(cohort, email, name, story, trainer, stage1, final, today) -> None:
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name=name, role=TRAINEE, organisation="Demo classmate", country="Azerbaijan")
+        db.session.add(user)
+    enrolment = _enrol(cohort, user)
+    lessons = [lesson for module in cohort.programme.modules for lesson in module.lessons]
+    done = {"behind": lessons[:2], "on_track": lessons[:9]}.get(story, lessons)
+    for lesson in done:
+        mark_lesson_done(enrolment, lesson, today)
+    if story in ("behind", "on_track"):
+        return
+    stage1_day = datetime.combine(cohort.stage1_opens, time(11))
+    pass_exam(enrolment, stage1, stage1_day, trainer, skill=0.3 if story == "stage1_failed" else 0.95)
+    if story == "stage1_failed":
+        return
+    pattern = {"absent": ["absent"], "absences": ["present", "absent", "absent", "excused"]}.get(story, [])
+    for session in ensure_sessions(cohort):
+        if session.on < today:
+            status = pattern[session.day_number - 1] if session.day_number <= len(pattern) else "present"
+            mark_attendance(session, {enrolment.id: (status, "")}, trainer, today)
+    if cohort.final_exam_on < today:
+        _score_practical(enrolment, trainer)
+        if story == "final_failed":
+            pass_exam(enrolment, final, datetime.combine(cohort.final_exam_on, time(11)), trainer, skill=0.2)
+
+
 def _certify(cohort: Cohort, coordinator: User, today: date) -> None:
-    """trainee5's certificate: issued the day after the final exam, listed in the registry, PDF stored."""
+    """The finished cohort's certificates: trainee5's (listed in the registry) and a classmate's certificate
+    of attendance, issued the day after the final exam, PDFs stored."""
     from lms.certificates.pdf import store_pdf
     from lms.certificates.services import issue_due
 
     for certificate in issue_due(cohort, coordinator, cohort.final_exam_on + timedelta(days=1)):
-        certificate.listed = True
+        certificate.listed = certificate.kind == "trainer"
         store_pdf(certificate)
 
 

@@ -66,7 +66,7 @@ def _right(slot) -> list[str]:
 def review_for(attempt: ExamAttempt, staff: bool = False) -> Review:
     """Staff see everything; a trainee sees the score once released, and more as the policy allows."""
     policy = attempt.exam.review_policy
-    released = attempt.released or staff
+    released = attempt.released  # the score exists only once every answer is graded, for staff too
     show_answers = staff or (attempt.released and policy in (REVIEW_ANSWERS, REVIEW_FEEDBACK))
     show_feedback = staff or (attempt.released and policy == REVIEW_FEEDBACK)
     items = []

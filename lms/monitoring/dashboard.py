@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User
+from lms.certificates.models import PENDING, REVOKED, Certificate
 from lms.courses.models import Cohort, Enrolment, Lesson, LessonCompletion, Module, cohort_trainers
 from lms.courses.services import WeekProgress
 from lms.extensions import db
@@ -70,7 +71,7 @@ class DashboardRow:
     reasons: list[str] = field(default_factory=list)
     risks: list[str] = field(default_factory=list)
     behind_weeks: list[int] = field(default_factory=list)
-    certificate: object | None = None  # certificates come later; None shows as "—"
+    certificate: str | None = None  # the current certificate's code and state; None shows as "—"
 
     @property
     def at_risk(self) -> bool:
@@ -127,6 +128,7 @@ def cohort_dashboard(cohort: Cohort, today: date | None = None) -> list[Dashboar
     trainees = cohort_trainees(cohort)
     progress = cohort_week_progress(cohort, [t.enrolment_id for t in trainees])
     outcomes = cohort_outcomes(cohort, today)
+    certificates = cohort_certificates(cohort)
     labels = {status: str(label) for status, label in OUTCOME_LABELS.items()}
     flags = _RiskFlags()
     rows = []
@@ -151,8 +153,20 @@ def cohort_dashboard(cohort: Cohort, today: date | None = None) -> list[Dashboar
             final_percent=o.final.percent, final_passed=o.final.passed, final_waiting=o.final.waiting,
             status=o.status, status_label=labels.get(o.status, o.status), reasons=o.reasons,
             risks=flags(behind, stage1_failed, absences, excused), behind_weeks=behind,
+            certificate=certificates.get(trainee.enrolment_id),
         ))
     return rows
+
+
+def cohort_certificates(cohort: Cohort) -> dict[int, str]:
+    """Enrolment id -> its current certificate as "code (state)", in one query; revoked ones are left out."""
+    rows = db.session.execute(
+        select(Certificate.enrolment_id, Certificate.code, Certificate.status, Certificate.kind)
+        .join(Enrolment, Enrolment.id == Certificate.enrolment_id)
+        .where(Enrolment.cohort_id == cohort.id, Certificate.status != REVOKED).order_by(Certificate.id))
+    states = {PENDING: _("waiting for approval"), "trainer": _("issued"), "attendance": _("attendance")}
+    return {eid: f"{code} ({states[PENDING] if status == PENDING else states[kind]})"
+            for eid, code, status, kind in rows}
 
 
 class _RiskFlags:
@@ -268,7 +282,7 @@ def dashboard_csv(rows: Iterable[DashboardRow], cohort: Cohort) -> bytes:
         *[_("Week %(n)d", n=n) + " %" for n in range(1, weeks + 1)],
         *[title + " %" for title in (_("Distance total"), _("Stage 1"), _("Attendance"), _("Practical"),
                                      _("Final exam"))],
-        _("Outcome"), _("At risk"),
+        _("Outcome"), _("Certificate"), _("At risk"),
     ])
     for row in rows:
         by_week = {w.week: w.percent for w in row.weeks}
@@ -277,7 +291,7 @@ def dashboard_csv(rows: Iterable[DashboardRow], cohort: Cohort) -> bytes:
             *[_number(by_week.get(n)) for n in range(1, weeks + 1)],
             _number(row.progress_percent), _number(row.stage1_percent), _number(row.attendance_percent),
             _number(row.practical_percent), _number(row.final_percent),
-            row.status_label, "; ".join(row.risks),
+            row.status_label, row.certificate or "", "; ".join(row.risks),
         ])
     return buffer.getvalue().encode("utf-8-sig")
 

@@ -268,7 +268,7 @@ def test_the_csv_has_every_trainee_with_azerbaijani_and_cyrillic_names(db, clien
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[0][:4] == ["Name", "Email", "Organisation", "Country"]
     assert rows[0][4:8] == ["Week 1 %", "Week 2 %", "Week 3 %", "Week 4 %"]
-    assert rows[0][-2:] == ["Outcome", "At risk"]
+    assert rows[0][-3:] == ["Outcome", "Certificate", "At risk"]
     assert len(rows) == 7 and all(len(r) == len(rows[0]) for r in rows)
     by_name = {r[0]: r for r in rows[1:]}
     assert "Şəhla Əliyeva" in by_name and "Алексей Ковалёв" in by_name
