@@ -26,7 +26,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     from lms.ops import configure_logging
 
     configure_logging(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     configure_extensions(app)
+    configure_input_checks(app)
     configure_blueprints(app)
     configure_security_headers(app)
     from lms.cli import register_commands
@@ -113,6 +119,19 @@ CSP = (
 )
 
 
+def configure_input_checks(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_bytes():
+        """A NUL byte is never valid text (PostgreSQL refuses it outright): a clear 400, not a 500."""
+        from flask import abort
+
+        values = list(request.args.values())
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values += list(request.form.values())
+        if any("\x00" in value for value in values) or "\x00" in request.path:
+            abort(400)
+
+
 def configure_security_headers(app: Flask) -> None:
     @app.after_request
     def add_headers(response):
@@ -121,6 +140,9 @@ def configure_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if getattr(g, "private_page", True) and response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
+        if app.config.get("SESSION_COOKIE_SECURE"):  # served over HTTPS: browsers should never try HTTP
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        download = response.headers.get("Content-Disposition", "").startswith("attachment")
+        if getattr(g, "private_page", True) and (response.mimetype == "text/html" or download):
+            response.headers["Cache-Control"] = "private, no-store"
         return response

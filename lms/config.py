@@ -47,7 +47,8 @@ def from_environment(instance: Path = INSTANCE) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a logged database error never carries e-mail addresses or password hashes.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
@@ -70,6 +71,9 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "LANGUAGES": ["en", "az", "ru"],
+        # How many reverse proxies stand in front: their X-Forwarded-For/-Proto are then trusted, so rate
+        # limits key on the visitor's address rather than the proxy's. 0 when clients connect directly.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "LOG_FORMAT": env.get("LOG_FORMAT", "text"),  # "json" for one JSON object a line
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "RESET_TOKEN_MAX_AGE": 3600,

@@ -70,8 +70,10 @@ def configure_logging(app: Flask) -> None:
     def log_request(response):
         if request.endpoint not in ("static", "ops.healthz"):
             duration = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
-            log.info("%s %s %s", request.method, request.path, response.status_code, extra={
-                "request_id": g.get("request_id"), "method": request.method, "path": request.path,
+            # The route's pattern, not the path: paths carry reset tokens and calendar keys.
+            path = request.url_rule.rule if request.url_rule else "(no route)"
+            log.info("%s %s %s", request.method, path, response.status_code, extra={
+                "request_id": g.get("request_id"), "method": request.method, "path": path,
                 "status": response.status_code, "duration_ms": round(duration, 1)})
         response.headers["X-Request-ID"] = g.get("request_id", "")
         return response

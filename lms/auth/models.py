@@ -45,6 +45,17 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot log in
         return self.active
 
+    def get_id(self) -> str:
+        """The session's user key carries a fingerprint of the password, so changing or resetting the
+        password ends every other session of the account."""
+        return f"{self.id}:{self.session_fingerprint}"
+
+    @property
+    def session_fingerprint(self) -> str:
+        import hashlib
+
+        return hashlib.sha256(f"session:{self.password_hash or ''}".encode()).hexdigest()[:16]
+
     @property
     def has_password(self) -> bool:
         return bool(self.password_hash)
@@ -66,5 +77,11 @@ class User(UserMixin, db.Model):
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_key: str) -> User | None:
+    user_id, _, fingerprint = session_key.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or fingerprint != user.session_fingerprint:
+        return None
+    return user

@@ -38,11 +38,18 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
+_DUMMY = User(email="", name="")
+
+
 def authenticate(email: str, password: str) -> User | None:
     user = find_user(email)
-    if user is None or not user.is_active or not user.check_password(password):
+    if user is None or not user.is_active or not user.password_hash:
+        # Hash anyway, so the time taken does not tell which addresses have accounts.
+        if _DUMMY.password_hash is None:
+            _DUMMY.set_password("not-a-real-password")
+        _DUMMY.check_password(password)
         return None
-    return user
+    return user if user.check_password(password) else None
 
 
 def password_problem(password: str) -> str | None:

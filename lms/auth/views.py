@@ -67,13 +67,19 @@ def change_password():
         else:
             current_user.set_password(form.password.data)
             db.session.commit()
-            flash(_("Your password has been changed."), "success")
+            login_user(current_user._get_current_object())  # this session goes on; every other one ends
+            flash(_("Your password has been changed; other devices are logged out."), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)
 
 
+def _reset_target() -> str:
+    return "reset:" + (request.form.get("email") or "").strip().lower()
+
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(_login_limits, methods=["POST"])
+@limiter.limit("5 per hour", methods=["POST"], key_func=_reset_target)  # no mail-bombing one address
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -138,6 +139,8 @@ def parse_enrolment_csv(data: bytes) -> CsvReport:
                 problems.append(_("the address appears already on line %(line)d", line=seen[email]))
             if len(name) > 200:
                 problems.append(_("the name is longer than 200 characters"))
+            if any(unicodedata.category(ch) == "Cc" for field_value in values.values() for ch in field_value):
+                problems.append(_("the row contains control characters"))
             if problems:
                 errors.append(_("Line %(line)d: %(problems)s.", line=line, problems="; ".join(problems)))
                 continue

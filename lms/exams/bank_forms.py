@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -101,5 +102,6 @@ def new_exam_form(programme: Programme) -> NewExamForm:
     form = NewExamForm(prefix="exam")
     form.module_id.choices = choices(
         [("", _l("— none (stage 1 or final) —"))]
-        + [(str(m.id), _l("Week %(week)d: %(title)s", week=m.week, title=m.title)) for m in programme.modules])
+        # gettext, not lazy_gettext: a lazy string counts as safe HTML, and the title is user data.
+        + [(str(m.id), _("Week %(week)d: %(title)s", week=m.week, title=m.title)) for m in programme.modules])
     return form

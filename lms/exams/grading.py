@@ -140,6 +140,18 @@ def answers_to_grade(user, exam: Exam, question: Question, include_graded: bool 
     return list(db.session.scalars(query))
 
 
+def may_see_programme(user, programme_id: int) -> bool:
+    """Coordinators, and trainers of a cohort of this programme, may read its questions and marking guides."""
+    from lms.courses.models import Cohort
+
+    if user.is_coordinator:
+        return True
+    return bool(db.session.scalar(
+        select(func.count()).select_from(Cohort)
+        .join(cohort_trainers, cohort_trainers.c.cohort_id == Cohort.id)
+        .where(Cohort.programme_id == programme_id, cohort_trainers.c.user_id == user.id)))
+
+
 def may_grade(user, slot: AttemptQuestion) -> bool:
     if user.is_coordinator:
         return True

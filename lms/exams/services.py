@@ -138,7 +138,7 @@ def clean_response(slot: AttemptQuestion, raw: dict) -> dict:
             return {}
         try:
             choice = int(choice)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise RuleError(_("The answer could not be read.")) from exc
         if choice not in {o.id for o in question.options}:
             raise RuleError(_("That option is not part of this question."))
@@ -146,7 +146,7 @@ def clean_response(slot: AttemptQuestion, raw: dict) -> dict:
     if question.qtype == MULTI:
         try:
             choices = sorted({int(c) for c in raw.get("choices") or []})
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise RuleError(_("The answer could not be read.")) from exc
         if not set(choices) <= {o.id for o in question.options}:
             raise RuleError(_("That option is not part of this question."))

@@ -33,6 +33,10 @@ def queue():
 def by_question(exam_id: int, question_id: int):
     exam = db.get_or_404(Exam, exam_id)
     question = db.get_or_404(Question, question_id)
+    if question.category_id not in {rule.category_id for rule in exam.rules}:
+        abort(404)
+    if not grading.may_see_programme(current_user, exam.programme_id):
+        abort(403)
     show_all = request.args.get("all") == "1"
     answers = grading.answers_to_grade(current_user, exam, question, include_graded=show_all)
     forms = {}

@@ -113,10 +113,12 @@ def _response_from_form(slot, form) -> dict:
 def autosave(attempt_id: int):
     """One answer, sent by the page's script whenever it changes."""
     attempt = _own_attempt(attempt_id)
-    payload = request.get_json(silent=True) or {}
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return jsonify({"ok": False, "error": _("The answer could not be read."), "open": attempt.is_open}), 400
     try:
         slot = services.save_answer(attempt, int(payload.get("slot", 0)), payload.get("response") or {})
-    except (RuleError, TypeError, ValueError) as error:
+    except (RuleError, TypeError, ValueError, OverflowError) as error:
         db.session.commit()
         return jsonify({"ok": False, "error": str(error), "open": attempt.is_open}), 409
     db.session.commit()

@@ -123,9 +123,14 @@ def checkin_display(cohort_id: int, day: int):
                            form=ConfirmForm())
 
 
+def _checkin_key() -> str:
+    return f"checkin:{current_user.id}"
+
+
 @bp.route("/cohorts/<int:cohort_id>/checkin", methods=["GET", "POST"])
 @login_required
-@limiter.limit("20 per minute", methods=["POST"])
+# Per account and counting only wrong codes: a whole room behind one venue address can check in.
+@limiter.limit("10 per minute", methods=["POST"], key_func=_checkin_key, deduct_when=lambda r: r.status_code != 302)
 def checkin(cohort_id: int):
     """A trainee enters (or scans) the code shown in the room to mark themselves present today."""
     cohort = db.get_or_404(Cohort, cohort_id)
