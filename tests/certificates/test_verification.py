@@ -1,5 +1,6 @@
 """Public verification: the pages, the JSON API, the registry, the rate limit. No account needed."""
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -165,3 +166,25 @@ def test_certificate_admin_is_for_coordinators(client, make_certified, make_trai
     cert = make_certified()
     login(client, make_trainer())
     assert client.get(url.format(id=cert.id)).status_code == 403
+
+
+def _upload(client, data: bytes):
+    return post_form(client, "/verify/upload", {"file": (io.BytesIO(data), "certificate.pdf")},
+                     token_from="/verify", content_type="multipart/form-data")
+
+
+def test_uploading_the_genuine_pdf_confirms_it_and_an_altered_one_is_refused(db, client, make_certified):
+    from lms.certificates.pdf import store_pdf, stored_pdf_path
+
+    cert = make_certified(name="Алексей Ковалёв")
+    assert store_pdf(cert)
+    db.session.commit()
+    genuine = stored_pdf_path(cert).read_bytes()
+    page = _upload(client, genuine).get_data(as_text=True)
+    assert "This is the genuine document issued on" in page and "Алексей Ковалёв" in page
+    altered = bytearray(genuine)
+    altered[len(altered) // 2] ^= 0x01  # one bit of the document changed
+    page = _upload(client, bytes(altered)).get_data(as_text=True)
+    assert "This file was not issued by us or has been altered." in page
+    page = _upload(client, b"not a pdf at all").get_data(as_text=True)
+    assert "not issued by us" in page
