@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from lms import create_app
 from lms.auth.models import COORDINATOR, TRAINEE, TRAINER, User
@@ -197,6 +197,22 @@ def make_cohort(db, make_programme):
         return cohort
 
     return make
+
+
+def count_queries(db, work) -> int:
+    """How many SQL statements `work()` sends to the database."""
+    count = 0
+
+    def on_execute(*_args):
+        nonlocal count
+        count += 1
+
+    event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        work()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_execute)
+    return count
 
 
 # ---- logging in -------------------------------------------------------------------------------

@@ -3,11 +3,11 @@
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from lms.courses import services
 from lms.courses.models import Enrolment
 from lms.courses.timeline import build_timeline
+from tests.conftest import count_queries
 
 START = date(2026, 3, 2)
 
@@ -123,21 +123,6 @@ def test_final_follows_the_calendar(app, enrolment):
         assert _statuses(enrolment, cohort.final_exam_on + timedelta(days=1))[3] == "closed"
 
 
-def _count_queries(db, work) -> int:
-    count = 0
-
-    def on_execute(*_args):
-        nonlocal count
-        count += 1
-
-    event.listen(db.engine, "before_cursor_execute", on_execute)
-    try:
-        work()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", on_execute)
-    return count
-
-
 @pytest.mark.parametrize("size", [3, 40])
 def test_cohort_progress_uses_the_same_number_of_queries_for_any_size(db, make_cohort, make_trainee, size):
     cohort = make_cohort(start=START, trainees=[make_trainee() for _ in range(size)])
@@ -155,5 +140,5 @@ def test_cohort_progress_uses_the_same_number_of_queries_for_any_size(db, make_c
         for row in rows:
             assert row.user.name
 
-    queries = _count_queries(db, work)
+    queries = count_queries(db, work)
     assert queries <= 6

@@ -8,7 +8,6 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from lms.auth.models import TRAINEE, User
 from lms.courses import services
@@ -18,24 +17,9 @@ from lms.intensive.models import ABSENT, EXCUSED, LATE, PRESENT
 from lms.intensive.services import ensure_sessions, mark_attendance
 from lms.monitoring import dashboard as dash
 from lms.monitoring.charts import progress_by_week_svg, score_distribution_svg
-from tests.conftest import login
+from tests.conftest import count_queries, login
 
 START = date(2026, 3, 2)
-
-
-def _count_queries(db, work) -> int:
-    count = 0
-
-    def on_execute(*_args):
-        nonlocal count
-        count += 1
-
-    event.listen(db.engine, "before_cursor_execute", on_execute)
-    try:
-        work()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", on_execute)
-    return count
 
 
 @pytest.fixture
@@ -102,9 +86,9 @@ def test_the_dashboard_service_runs_the_same_number_of_queries_for_5_and_200_tra
             dash.dashboard_csv(rows, cohort)
         return work
 
-    counts = {size: _count_queries(db, run(c.id, size)) for size, c in ((5, small), (200, large))}
+    counts = {size: count_queries(db, run(c.id, size)) for size, c in ((5, small), (200, large))}
     db.session.expire_all()
-    assert counts[5] == counts[200] == _count_queries(db, run(large.id, 200)), counts
+    assert counts[5] == counts[200] == count_queries(db, run(large.id, 200)), counts
     assert counts[5] <= 15
 
 
@@ -120,9 +104,9 @@ def test_the_dashboard_page_runs_the_same_number_of_queries_for_5_and_200_traine
             assert response.status_code == 200
         return work
 
-    counts = [_count_queries(db, get(c.id)) for c in (small, large, small)]
+    counts = [count_queries(db, get(c.id)) for c in (small, large, small)]
     assert counts[0] == counts[1] == counts[2], counts
-    csv_counts = [_count_queries(db, lambda c=c: client.get(f"/cohorts/{c.id}/dashboard.csv")) for c in (small, large)]
+    csv_counts = [count_queries(db, lambda c=c: client.get(f"/cohorts/{c.id}/dashboard.csv")) for c in (small, large)]
     assert csv_counts[0] == csv_counts[1], csv_counts
 
 
