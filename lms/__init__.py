@@ -33,6 +33,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     configure_extensions(app)
     configure_input_checks(app)
+    from lms.certificates import verification
+
+    verification.init_app(app)
     configure_blueprints(app)
     configure_security_headers(app)
     from lms.cli import register_commands

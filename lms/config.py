@@ -80,5 +80,7 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "INVITE_TOKEN_MAX_AGE": 7 * 24 * 3600,
         "LOGIN_LIMITS": env.get("LOGIN_LIMITS", "10 per minute;50 per hour"),
         "VERIFY_LIMITS": env.get("VERIFY_LIMITS", "60 per minute;1000 per hour"),
+        # Verification counts are written in batches at most this often (seconds): no write per request.
+        "VERIFY_COUNT_FLUSH_SECONDS": float(env.get("VERIFY_COUNT_FLUSH_SECONDS", "5")),
         "CERTIFICATE_DIR": env.get("CERTIFICATE_DIR", str(instance / "certificates")),
     }

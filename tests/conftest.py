@@ -61,6 +61,7 @@ def app(tmp_path, tmp_path_factory):
             "BASE_URL": "http://lms.test",
             "SERVER_NAME": None,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "VERIFY_COUNT_FLUSH_SECONDS": 0,  # every verification is written at once, so tests can read it
         }
     )
     app.test_client_class = FreshContextClient

@@ -47,8 +47,8 @@ def certificate(code: str):
         return _noindex(make_response(render_template("verify/form.html", typed=code, result=result,
                                                       upload=UploadCheckForm(), not_found=not result.error),
                                       status))
-    verification.count_verification(result.certificate)
-    db.session.commit()
+    if verification.count_verification(result.certificate):
+        db.session.commit()
     g.private_page = False
     return _noindex(make_response(render_template(
         "verify/certificate.html", cert=result.certificate,
@@ -65,8 +65,7 @@ def upload():
         data = form.file.data.read(20 * 1024 * 1024 + 1)
         checked = True
         match = verification.match_upload(data) if data.startswith(b"%PDF") else None
-        if match is not None:
-            verification.count_verification(match)
+        if match is not None and verification.count_verification(match):
             db.session.commit()
     return _noindex(make_response(render_template(
         "verify/upload.html", form=form, checked=checked, match=match,
@@ -83,9 +82,9 @@ def api(code: str):
         response = jsonify({"error": message, "typo": result.typo})
         response.status_code = 404
         return _noindex(response)
-    verification.count_verification(result.certificate)
-    db.session.commit()
     record = verification.public_record(result.certificate)
+    if verification.count_verification(result.certificate):
+        db.session.commit()
     response = jsonify({key: record[key] for key in ("code", "status", "holder", "programme", "issued_on",
                                                      "expires_on", "revoked_reason")})
     response.headers["Cache-Control"] = "no-store"

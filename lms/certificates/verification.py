@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import func, or_, select, update
 
 from lms.auth.models import User
@@ -35,11 +39,57 @@ def lookup(text: str) -> Lookup:
     return Lookup(code, certificate)
 
 
-def count_verification(certificate: Certificate) -> None:
-    """One more verification; nothing about who verified is stored."""
-    db.session.execute(update(Certificate).where(Certificate.id == certificate.id)
-                       .values(verifications=Certificate.verifications + 1)
-                       .execution_options(synchronize_session=False))
+class _Counts:
+    """Verification counts gathered in the process and written in one short transaction every few seconds.
+
+    Verification is the hot public path: a write per request would serialise every request on SQLite and
+    make one row hot on PostgreSQL. A crash loses at most the last few seconds of counts.
+    """
+
+    def __init__(self) -> None:
+        self.pending: Counter[int] = Counter()
+        self.lock = threading.Lock()
+        self.last_flush = time.monotonic()
+
+    def add(self, certificate_id: int) -> None:
+        with self.lock:
+            self.pending[certificate_id] += 1
+
+    def flush_due(self, every: float) -> bool:
+        return bool(self.pending) and time.monotonic() - self.last_flush >= every
+
+    def take(self) -> dict[int, int]:
+        with self.lock:
+            taken, self.pending = dict(self.pending), Counter()
+            self.last_flush = time.monotonic()
+        return taken
+
+
+def init_app(app) -> None:
+    """The counts belong to the application (and so to its database), one set per app."""
+    app.extensions["verification_counts"] = _Counts()
+
+
+def _app_counts() -> _Counts:
+    return current_app.extensions["verification_counts"]
+
+
+def count_verification(certificate: Certificate) -> bool:
+    """One more verification; nothing about who verified is stored. True when counts were written (commit)."""
+    counts = _app_counts()
+    counts.add(certificate.id)
+    if not counts.flush_due(current_app.config.get("VERIFY_COUNT_FLUSH_SECONDS", 5)):
+        return False
+    return flush_verification_counts()
+
+
+def flush_verification_counts() -> bool:
+    taken = _app_counts().take()
+    for certificate_id, n in taken.items():
+        db.session.execute(update(Certificate).where(Certificate.id == certificate_id)
+                           .values(verifications=Certificate.verifications + n)
+                           .execution_options(synchronize_session=False))
+    return bool(taken)
 
 
 def public_record(certificate: Certificate, today: date | None = None) -> dict:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from lms.courses.models import Enrolment
 from lms.courses.services import RuleError
@@ -33,6 +34,16 @@ from lms.timeutil import utcnow
 
 MAX_TEXT = 20_000
 _rng = random.SystemRandom()
+
+
+def with_slots(attempt: ExamAttempt) -> ExamAttempt:
+    """Load an attempt's questions and their options in three queries, not three per question."""
+    db.session.scalars(
+        select(ExamAttempt).where(ExamAttempt.id == attempt.id)
+        .options(selectinload(ExamAttempt.slots).selectinload(AttemptQuestion.question)
+                 .selectinload(Question.options))
+        .execution_options(populate_existing=True)).one()
+    return attempt
 
 
 def extra_minutes(exam: Exam, enrolment: Enrolment) -> int:
@@ -181,7 +192,10 @@ def save_answer(attempt: ExamAttempt, slot_id: int, raw: dict, now: datetime | N
         raise RuleError(_("This attempt has been submitted; answers can no longer change."))
     if close_if_expired(attempt, now):
         raise RuleError(_("The time is up; the attempt has been submitted with the answers saved before."))
-    slot = next((s for s in attempt.slots if s.id == slot_id), None)
+    # One answer, one question: load just that slot, never the whole attempt.
+    slot = db.session.scalar(
+        select(AttemptQuestion).where(AttemptQuestion.id == slot_id, AttemptQuestion.attempt_id == attempt.id)
+        .options(selectinload(AttemptQuestion.question).selectinload(Question.options)))
     if slot is None:
         raise RuleError(_("That question is not part of this attempt."))
     slot.response = clean_response(slot, raw)
@@ -207,7 +221,7 @@ def submit_attempt(attempt: ExamAttempt, now: datetime | None = None) -> bool:
     db.session.refresh(attempt)
     if result.rowcount != 1:
         return False
-    grading.grade_attempt(attempt)
+    grading.grade_attempt(with_slots(attempt))
     return True
 
 

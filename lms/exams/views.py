@@ -80,6 +80,7 @@ def attempt(attempt_id: int):
         flash(_("The time ran out; your attempt was submitted with the answers saved before."), "info")
     if not attempt.is_open:
         return redirect(url_for("exams.result", attempt_id=attempt.id))
+    services.with_slots(attempt)
     options = {slot.id: _shown_options(slot) for slot in attempt.slots}
     texts = {slot.id: render_markdown(slot.question.text) for slot in attempt.slots}
     return render_template("exams/attempt.html", attempt=attempt, options=options, texts=texts,
@@ -121,9 +122,9 @@ def autosave(attempt_id: int):
     except (RuleError, TypeError, ValueError, OverflowError) as error:
         db.session.commit()
         return jsonify({"ok": False, "error": str(error), "open": attempt.is_open}), 409
-    db.session.commit()
-    return jsonify({"ok": True, "saved_at": slot.saved_at.isoformat() + "Z",
-                    "seconds_left": services.seconds_left(attempt)})
+    reply = {"ok": True, "saved_at": slot.saved_at.isoformat() + "Z", "seconds_left": services.seconds_left(attempt)}
+    db.session.commit()  # read before the commit expires them: no reloads after it
+    return jsonify(reply)
 
 
 @bp.post("/attempts/<int:attempt_id>/save")
@@ -132,6 +133,7 @@ def save(attempt_id: int):
     """The whole form, for browsers without JavaScript: Save keeps the answers, Submit hands in."""
     attempt = _own_attempt(attempt_id)
     submitting = "submit" in request.form
+    services.with_slots(attempt)
     try:
         for slot in attempt.slots:
             services.save_answer(attempt, slot.id, _response_from_form(slot, request.form))
@@ -170,5 +172,6 @@ def result(attempt_id: int):
         db.session.commit()
     if attempt.is_open:
         return redirect(url_for("exams.attempt", attempt_id=attempt.id))
-    return render_template("exams/result.html", attempt=attempt, review=review_for(attempt, staff=not own),
+    return render_template("exams/result.html", attempt=attempt,
+                           review=review_for(services.with_slots(attempt), staff=not own),
                            cohort=attempt.enrolment.cohort)
