@@ -1,10 +1,14 @@
 """The application shell: headers, error pages, CSRF, languages, cookies, migrations and the demo seed."""
 
+import os
+import secrets
 from pathlib import Path
 
+import pytest
 from alembic import command
 from flask_migrate import Migrate
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from lms import create_app
 from lms.auth.models import User
@@ -79,9 +83,29 @@ def test_a_logged_in_choice_is_remembered_on_the_account(db, client, make_traine
     assert db.session.get(User, user.id).language == "az"
 
 
-def test_migrations_build_the_schema_the_models_describe(tmp_path):
-    """`flask db upgrade` then `flask db check`: the migrations and the models agree."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrated.db'}", "TESTING": True})
+@pytest.fixture
+def empty_database(tmp_path):
+    """A new, empty database of the kind under test: a SQLite file, or a fresh PostgreSQL database."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    name = f"lms_migrations_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_migrations_build_the_schema_the_models_describe(empty_database):
+    """`flask db upgrade` then `flask db check`, on SQLite and on PostgreSQL: the migrations and the models
+    agree, and every migration downgrades."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
     with app.app_context():
         config = app.extensions["migrate"].migrate.get_config(str(ROOT / "migrations"))
         command.upgrade(config, "head")

@@ -68,7 +68,7 @@ def upgrade():
         batch_op.add_column(sa.Column('attendance_certificate_title', sa.String(length=200), server_default='Certificate of Attendance', nullable=False))
         batch_op.add_column(sa.Column('issuer', sa.String(length=300), server_default='', nullable=False))
         batch_op.add_column(sa.Column('signatories', sa.Text(), server_default='', nullable=False))
-        batch_op.add_column(sa.Column('requires_approval', sa.Boolean(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('requires_approval', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     # ### end Alembic commands ###
 
