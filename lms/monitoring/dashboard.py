@@ -4,7 +4,7 @@ Every row is built from cohort-wide queries, so a dashboard costs the same, cons
 the size of the cohort: `cohort_outcomes` (the programme's rules, shared with the rest of the LMS), and two
 lean equivalents, tested against the originals, of `cohort_enrolments` (plain columns, not ORM objects) and of
 `cohort_progress` (lessons done counted per week by the database, not a row per completed lesson). With a
-thousand trainees those two lean queries halve the time of the page (scripts/bench_dashboard.py).
+thousand trainees those two lean queries halve the time of the page (scripts/bench/dashboard.py).
 """
 
 from __future__ import annotations
