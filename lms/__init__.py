@@ -31,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    configure_url_converters(app)
     configure_extensions(app)
     configure_input_checks(app)
     from lms.certificates import verification
@@ -120,6 +121,19 @@ CSP = (
     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'self'; object-src 'none'"
 )
+
+
+def configure_url_converters(app: Flask) -> None:
+    """Ids in URLs are 32-bit database integers: a larger number matches no route (404), never a query
+    that PostgreSQL would refuse with an error."""
+    from werkzeug.routing import IntegerConverter
+
+    class IdConverter(IntegerConverter):
+        def __init__(self, url_map, *args, **kwargs):
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(url_map, *args, **kwargs)
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def configure_input_checks(app: Flask) -> None:

@@ -38,3 +38,11 @@ def test_json_logs_are_one_object_a_line():
     record.request_id, record.status = "abc", 200
     entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == "GET /home" and entry["request_id"] == "abc" and entry["status"] == 200
+
+
+def test_an_id_too_large_for_the_database_is_not_found(client, make_trainee):
+    from tests.conftest import login
+
+    login(client, make_trainee())
+    assert client.get("/attempts/99999999999999999999").status_code == 404
+    assert client.get("/attempts/2147483647").status_code == 404

@@ -192,6 +192,8 @@ def save_answer(attempt: ExamAttempt, slot_id: int, raw: dict, now: datetime | N
         raise RuleError(_("This attempt has been submitted; answers can no longer change."))
     if close_if_expired(attempt, now):
         raise RuleError(_("The time is up; the attempt has been submitted with the answers saved before."))
+    if not 0 < slot_id < 2**31:  # ids are 32-bit integers; anything else names no question
+        raise RuleError(_("That question is not part of this attempt."))
     # One answer, one question: load just that slot, never the whole attempt.
     slot = db.session.scalar(
         select(AttemptQuestion).where(AttemptQuestion.id == slot_id, AttemptQuestion.attempt_id == attempt.id)

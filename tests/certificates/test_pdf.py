@@ -199,7 +199,7 @@ def test_an_unwritable_store_leaves_the_certificate_issued_and_logs(app, db, iss
 
     app.config["CERTIFICATE_DIR"] = str(tmp_path / "good")
     assert store_pdf(certificate) is True
-    assert stored_pdf_path(certificate) == tmp_path / "good" / f"{certificate.code}.pdf"
+    assert stored_pdf_path(certificate) == tmp_path / "good" / certificate.pdf_file
 
 
 def test_only_issued_certificates_are_rendered(store, issue):
