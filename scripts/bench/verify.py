@@ -56,8 +56,8 @@ def run(figure: Figure, site: Site, workdir: Path, duration: int) -> None:
     figure.line(f"{site.backend}: server CPU per request (app + database): LMS {lms_ms:.2f} ms, bare {bare_ms:.2f} ms "
                 f"(x{lms_ms / bare_ms:.1f})")
     figure.line(f"{site.backend}: LMS answer: {json.loads(body)}")
-    figure.line(f"{site.backend}: the LMS counted {counted} verifications during warm-up and run (an UPDATE and a "
-                "COMMIT per request)")
+    figure.line(f"{site.backend}: the LMS has written {counted} verifications to the database so far (counts are "
+                "batched, written at most every VERIFY_COUNT_FLUSH_SECONDS)")
     if server_errors:
         figure.line(f"{site.backend}: {server_errors}")
     ratio = lms.rps / bare.rps
