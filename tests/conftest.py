@@ -45,25 +45,27 @@ class FreshContextClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+def test_settings(tmp_path) -> dict:
+    """The settings every test app runs with: files under tmp_path, cheap hashing, no rate limits."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "RATELIMIT_ENABLED": False,
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "CERTIFICATE_DIR": str(tmp_path / "certificates"),
+        "CREDENTIAL_KEY_PATH": str(tmp_path / "credential_key.pem"),
+        "BASE_URL": "http://lms.test",
+        "SERVER_NAME": None,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "VERIFY_COUNT_FLUSH_SECONDS": 0,  # every verification is written at once, so tests can read it
+    }
+
+
 @pytest.fixture
 def app(tmp_path, tmp_path_factory):
     url = _database_url(tmp_path_factory)
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "test-secret",
-            "RATELIMIT_ENABLED": False,
-            "OUTBOX_DIR": str(tmp_path / "outbox"),
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
-            "CERTIFICATE_DIR": str(tmp_path / "certificates"),
-            "CREDENTIAL_KEY_PATH": str(tmp_path / "credential_key.pem"),
-            "BASE_URL": "http://lms.test",
-            "SERVER_NAME": None,
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "VERIFY_COUNT_FLUSH_SECONDS": 0,  # every verification is written at once, so tests can read it
-        }
-    )
+    app = create_app({**test_settings(tmp_path), "SQLALCHEMY_DATABASE_URI": url})
     app.test_client_class = FreshContextClient
     with app.app_context():
         if url not in _schema_ready:

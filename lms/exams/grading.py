@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from lms.access import can_monitor_cohort
 from lms.courses.models import Enrolment, cohort_trainers
 from lms.courses.services import RuleError
 from lms.exams.models import (
@@ -153,9 +154,8 @@ def may_see_programme(user, programme_id: int) -> bool:
 
 
 def may_grade(user, slot: AttemptQuestion) -> bool:
-    if user.is_coordinator:
-        return True
-    return user.is_trainer and any(t.id == user.id for t in slot.attempt.enrolment.cohort.trainers)
+    """Whoever may monitor the trainee's cohort may grade the answer: the one shared access rule."""
+    return can_monitor_cohort(user, slot.attempt.enrolment.cohort)
 
 
 def audit_trail(slot: AttemptQuestion) -> list[GradeAudit]:

@@ -30,7 +30,7 @@ from lms import create_app
 from lms.auth.models import COORDINATOR, TRAINEE, TRAINER, User
 from lms.courses.models import Cohort, Enrolment, Lesson, Module, Programme
 from lms.extensions import db
-from tests.conftest import PASSWORD, FreshContextClient, _database_url, _schema_ready, _truncate_all
+from tests.conftest import PASSWORD, FreshContextClient, _database_url, _schema_ready, _truncate_all, test_settings
 
 ROLES = ("anonymous", "trainee", "other_trainee", "other_trainer", "trainer", "coordinator")
 
@@ -44,18 +44,7 @@ ESSAY_ANSWER = "Essayanswerofthetrainee"
 
 def security_overrides(tmp_path) -> dict:
     """The settings tests/conftest.py gives its app, with this module's own directories."""
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "RATELIMIT_ENABLED": False,
-        "OUTBOX_DIR": str(tmp_path / "outbox"),
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
-        "CERTIFICATE_DIR": str(tmp_path / "certificates"),
-        "CREDENTIAL_KEY_PATH": str(tmp_path / "credential_key.pem"),
-        "BASE_URL": "http://lms.test",
-        "SERVER_NAME": None,
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    }
+    return test_settings(tmp_path)
 
 
 @dataclass
