@@ -28,9 +28,16 @@
     return { text: box ? box.value : "" };
   }
 
+  // One request per question at a time, so answers reach the server in the order they were given: a newer
+  // answer waits for the older request and is then sent (an older save can never overwrite a newer one).
+  const inFlight = new Set();
+
   async function send(slot) {
+    if (inFlight.has(slot) || !pending.has(slot)) return;
+    inFlight.add(slot);
     const response = pending.get(slot);
     show("saving");
+    let retryLater = false;
     try {
       const reply = await fetch(form.dataset.autosaveUrl, {
         method: "POST",
@@ -41,14 +48,19 @@
       const body = await reply.json();
       if (body.ok) {
         if (pending.get(slot) === response) pending.delete(slot);
-        if (pending.size === 0) show("saved");
-        return;
+      } else if (body.open === false) {
+        closed = true; show("closed"); window.location.reload(); return;
+      } else {
+        retryLater = true;
       }
-      if (body.open === false) { closed = true; show("closed"); window.location.reload(); return; }
-      show("failed");
     } catch (e) {
-      show("failed");
+      retryLater = true;
+    } finally {
+      inFlight.delete(slot);
     }
+    if (retryLater) { show("failed"); return; }
+    if (pending.has(slot)) { send(slot); return; }  // a newer answer came while this one was on its way
+    if (pending.size === 0 && inFlight.size === 0) show("saved");
   }
 
   const timers = new Map();
