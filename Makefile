@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The public address baked into certificates, QR codes and e-mailed links: by default the one `make run` serves.
+BASE_URL ?= http://$(HOST):$(PORT)
 export FLASK_APP := app
 
 .PHONY: run test bench venv dev-venv translations lint system-deps migrate clean
@@ -31,12 +33,12 @@ migrate: venv translations
 	$(BIN)/flask db upgrade
 
 run: migrate
-	$(BIN)/flask seed-demo --if-empty
+	BASE_URL=$(BASE_URL) $(BIN)/flask seed-demo --if-empty
 	@echo
-	@echo "Serving on http://$(HOST):$(PORT)  (log in at /login)"
+	@echo "Serving on http://$(HOST):$(PORT)  (log in at /login; BASE_URL=$(BASE_URL))"
 	@echo "Demo logins, password demo1234: admin@demo.lms, trainer@demo.lms, trainee1@demo.lms ... trainee5@demo.lms"
 	@echo
-	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) app:app
+	BASE_URL=$(BASE_URL) $(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) app:app
 
 # Debian packages the tests need: Chromium, PostgreSQL, poppler-utils, zbar-tools (and Pango).
 system-deps:

@@ -37,6 +37,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from lms.certificates import verification
 
     verification.init_app(app)
+    from lms import urls
+
+    urls.init_app(app)
     configure_blueprints(app)
     configure_security_headers(app)
     from lms.cli import register_commands

@@ -41,10 +41,15 @@ def register_commands(app: Flask) -> None:
         from lms.certificates.pdf import store_pdf
         from lms.certificates.services import issue_due
         from lms.courses.models import Cohort
+        from lms.courses.services import RuleError
 
         made = []
-        for cohort in db.session.scalars(select(Cohort)):
-            made.extend(issue_due(cohort))
+        try:
+            for cohort in db.session.scalars(select(Cohort)):
+                made.extend(issue_due(cohort))
+        except RuleError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from None
         db.session.commit()
         for certificate in made:
             if certificate.status == "issued":

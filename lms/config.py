@@ -50,6 +50,10 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         # hide_parameters: a logged database error never carries e-mail addresses or password hashes.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Production is a SECRET_KEY given by the environment (the demo generates one into instance/);
+        # there, certificates are not issued while BASE_URL names this machine.
+        "PRODUCTION": bool(env.get("SECRET_KEY")),
+        "ALLOW_LOCAL_BASE_URL": _bool(env.get("ALLOW_LOCAL_BASE_URL"), False),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
@@ -78,6 +82,8 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "RESET_TOKEN_MAX_AGE": 3600,
         "INVITE_TOKEN_MAX_AGE": 7 * 24 * 3600,
+        # A calendar feed address stops working this many days after it was shown (coordinators can also reset it).
+        "CALENDAR_FEED_MAX_AGE_DAYS": int(env.get("CALENDAR_FEED_MAX_AGE_DAYS", "365")),
         "LOGIN_LIMITS": env.get("LOGIN_LIMITS", "10 per minute;50 per hour"),
         "VERIFY_LIMITS": env.get("VERIFY_LIMITS", "60 per minute;1000 per hour"),
         # Verification counts are written in batches at most this often (seconds): no write per request.

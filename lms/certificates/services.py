@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -23,6 +24,7 @@ from lms.courses.services import RuleError
 from lms.extensions import db
 from lms.monitoring.outcomes import ATTENDANCE_ONLY, CERTIFIED, cohort_outcomes
 from lms.timeutil import today as clock_today
+from lms.urls import base_url_problem
 
 log = logging.getLogger(__name__)
 SUPERSEDED = "Superseded by a reissued certificate"
@@ -55,8 +57,16 @@ def current_certificate(enrolment: Enrolment, kind: str | None = None) -> Certif
     return db.session.scalar(query.order_by(Certificate.id.desc()))
 
 
+def ensure_issuable_address() -> None:
+    """A certificate carries BASE_URL for good (QR code, printed link, credential): refuse a wrong one."""
+    problem = base_url_problem(current_app.config)
+    if problem:
+        raise RuleError(problem)
+
+
 def create_certificate(enrolment: Enrolment, kind: str, actor=None, today: date | None = None,
                        holder_name: str | None = None) -> Certificate:
+    ensure_issuable_address()
     today = today or clock_today()
     programme = enrolment.cohort.programme
     certificate = Certificate(
@@ -89,6 +99,7 @@ def _mark_issued(certificate: Certificate, today: date, actor=None) -> None:
 def approve(certificate: Certificate, actor, today: date | None = None) -> None:
     if certificate.status != PENDING:
         raise RuleError(_("Only a certificate waiting for approval can be approved."))
+    ensure_issuable_address()
     _mark_issued(certificate, today or clock_today(), actor)
 
 
@@ -128,6 +139,7 @@ def reissue(certificate: Certificate, holder_name: str, actor, today: date | Non
 
 def issue_due(cohort: Cohort, actor=None, today: date | None = None) -> list[Certificate]:
     """Issue (or request approval of) the certificate of every enrolment whose outcome now earns one."""
+    ensure_issuable_address()
     today = today or clock_today()
     outcomes = cohort_outcomes(cohort, today)
     existing = {(c.enrolment_id, c.kind) for c in db.session.scalars(

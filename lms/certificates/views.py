@@ -99,7 +99,11 @@ def issue_for_cohort(cohort_id: int):
     cohort = db.get_or_404(Cohort, cohort_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    made = services.issue_due(cohort, current_user)
+    try:
+        made = services.issue_due(cohort, current_user)
+    except RuleError as error:
+        flash(str(error), "error")
+        return redirect(url_for("certificates.admin_list"))
     _render_new(made)
     db.session.commit()
     flash(_("%(n)d certificates issued or sent for approval in %(cohort)s.", n=len(made), cohort=cohort.name),
