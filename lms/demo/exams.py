@@ -10,9 +10,8 @@ from lms.courses.models import Programme
 from lms.exams import moodle
 from lms.exams.models import (
     FINAL,
+    IMMEDIATELY,
     PRACTICE,
-    REVIEW_ANSWERS,
-    REVIEW_FEEDBACK,
     STAGE1,
     Exam,
     ExamRule,
@@ -40,25 +39,29 @@ def seed_question_banks(programme: Programme) -> None:
             moodle.import_questions(programme, result)
     categories = {c.name: c for c in db.session.scalars(
         select(QuestionCategory).where(QuestionCategory.programme_id == programme.id))}
-    _exam(programme, STAGE1, "Stage-1 exam", categories, STAGE1_DRAW, time_limit=45, review=REVIEW_ANSWERS)
-    _exam(programme, FINAL, "Final exam", categories, FINAL_DRAW, time_limit=60, review=REVIEW_FEEDBACK,
-          attempts=1)
+    # Stage 1 and the final keep the key and the feedback until no retake is left and the window is shut (the
+    # model's defaults); a self-check quiz has its own bank and no stakes, so it shows everything at once.
+    _exam(programme, STAGE1, "Stage-1 exam", categories, STAGE1_DRAW, time_limit=45)
+    _exam(programme, FINAL, "Final exam", categories, FINAL_DRAW, time_limit=60, attempts=1)
     for module in programme.modules:
         key = f"W{module.week}M{module.position}"
         if key in categories:
             _exam(programme, PRACTICE, f"Self-check: {module.title}", categories, {key: 4}, module=module,
-                  review=REVIEW_FEEDBACK, time_limit=None)
+                  review=IMMEDIATELY, time_limit=None)
     db.session.flush()
 
 
-def _exam(programme, kind, title, categories, draw, time_limit, review, module=None, attempts=None) -> Exam:
+def _exam(programme, kind, title, categories, draw, time_limit, review=None, module=None, attempts=None) -> Exam:
+    """`review`: one timing for all four parts of the review; None keeps the model's safe defaults."""
     query = select(Exam).where(Exam.programme_id == programme.id, Exam.kind == kind)
     if module is not None:
         query = query.where(Exam.module_id == module.id)
     exam = db.session.scalar(query)
     if exam is None:
         exam = Exam(programme=programme, kind=kind, title=title, module=module, time_limit_minutes=time_limit,
-                    review_policy=review, attempts_allowed=attempts, pass_mark=70)
+                    attempts_allowed=attempts, pass_mark=70)
+        if review is not None:
+            exam.review_responses = exam.review_marks = exam.review_answers = exam.review_feedback = review
         exam.rules = [ExamRule(category=categories[name], count=count) for name, count in draw.items()]
         db.session.add(exam)
     return exam

@@ -27,7 +27,7 @@ from lms.markup import render_markdown
 bp = Blueprint("bank", __name__, url_prefix="/admin")
 
 EXAM_FIELDS = ("title", "time_limit_minutes", "attempts_allowed", "pass_mark", "shuffle_questions",
-               "shuffle_options", "review_policy")
+               "shuffle_options", "review_responses", "review_marks", "review_answers", "review_feedback")
 
 
 # ---- the bank ---------------------------------------------------------------------------------

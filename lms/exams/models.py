@@ -20,8 +20,10 @@ QUESTION_TYPES = (SINGLE, MULTI, TRUEFALSE, SHORT, NUMERIC, MATCHING, ESSAY)
 ALL_OR_NOTHING, PARTIAL = "allornothing", "partial"
 # exam kinds
 PRACTICE, STAGE1, FINAL = "practice", "stage1", "final"
-# what a trainee may review after an attempt
-REVIEW_SCORE, REVIEW_ANSWERS, REVIEW_FEEDBACK = "score", "answers", "feedback"
+# when a trainee may see each part of the review of a graded attempt (lms/exams/review.py decides)
+IMMEDIATELY, AFTER_LAST_ATTEMPT, AFTER_CLOSE, AFTER_LAST_ATTEMPT_AND_CLOSE, NEVER = (
+    "immediately", "after_last_attempt", "after_close", "after_last_attempt_and_close", "never")
+REVIEW_TIMINGS = (IMMEDIATELY, AFTER_LAST_ATTEMPT, AFTER_CLOSE, AFTER_LAST_ATTEMPT_AND_CLOSE, NEVER)
 # attempt states
 IN_PROGRESS, SUBMITTED, GRADED = "in_progress", "submitted", "graded"
 
@@ -88,7 +90,14 @@ class Exam(db.Model):
     pass_mark: Mapped[int] = mapped_column(default=70)  # percent
     shuffle_questions: Mapped[bool] = mapped_column(default=True)
     shuffle_options: Mapped[bool] = mapped_column(default=True)
-    review_policy: Mapped[str] = mapped_column(String(20), default=REVIEW_SCORE)
+    # What a trainee sees of a graded attempt, and from when. The score and the verdict are always shown once
+    # released; the key and the feedback wait by default until no retake is left and the cohort's window is shut.
+    review_responses: Mapped[str] = mapped_column(String(30), default=IMMEDIATELY, server_default=IMMEDIATELY)
+    review_marks: Mapped[str] = mapped_column(String(30), default=IMMEDIATELY, server_default=IMMEDIATELY)
+    review_answers: Mapped[str] = mapped_column(String(30), default=AFTER_LAST_ATTEMPT_AND_CLOSE,
+                                                server_default=AFTER_LAST_ATTEMPT_AND_CLOSE)
+    review_feedback: Mapped[str] = mapped_column(String(30), default=AFTER_LAST_ATTEMPT_AND_CLOSE,
+                                                 server_default=AFTER_LAST_ATTEMPT_AND_CLOSE)
 
     programme: Mapped[Programme] = relationship()
     module: Mapped[Module | None] = relationship()

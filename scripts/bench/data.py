@@ -41,7 +41,7 @@ def bench_exam(db):
 
     from lms.courses.models import Lesson, Module, Programme
     from lms.exams import moodle
-    from lms.exams.models import REVIEW_ANSWERS, STAGE1, Exam, ExamRule, QuestionCategory
+    from lms.exams.models import STAGE1, Exam, ExamRule, QuestionCategory
 
     programme = db.session.scalar(select(Programme).where(Programme.name == PROGRAMME))
     if programme is None:
@@ -55,8 +55,7 @@ def bench_exam(db):
         moodle.import_questions(programme, parsed)
         categories = {c.name: c for c in db.session.scalars(
             select(QuestionCategory).where(QuestionCategory.programme_id == programme.id))}
-        exam = Exam(programme=programme, kind=STAGE1, title="Bench stage-1 exam", time_limit_minutes=120,
-                    review_policy=REVIEW_ANSWERS)
+        exam = Exam(programme=programme, kind=STAGE1, title="Bench stage-1 exam", time_limit_minutes=120)
         exam.rules = [ExamRule(category=categories[name], count=count) for name, count in DRAW.items()]
         db.session.add(exam)
         db.session.commit()

@@ -341,7 +341,8 @@ def test_exam_settings_save_the_draw_rules_and_refuse_too_many(db, client, world
     assert 'name="pass_mark"' not in page and 'name="attempts_allowed"' not in page
     assert f"/admin/programmes/{programme.id}/edit" in page
     hid, lid = hazards[0].category_id, law.category_id
-    form = {"title": "Stage 1", "time_limit_minutes": "45", "review_policy": "answers", "shuffle_questions": "y"}
+    form = {"title": "Stage 1", "time_limit_minutes": "45", "shuffle_questions": "y", "review_responses": "immediately",
+            "review_marks": "after_close", "review_answers": "after_last_attempt", "review_feedback": "never"}
 
     too_many = post_form(client, url, {**form, f"rule-{hid}": "4", f"rule-{lid}": "1"}, token_from=url)
     assert too_many.status_code == 400
@@ -356,8 +357,10 @@ def test_exam_settings_save_the_draw_rules_and_refuse_too_many(db, client, world
     rules = db.session.scalars(select(ExamRule)).all()
     assert [(r.category_id, r.count) for r in rules] == [(hid, 3)]
     exam = rules[0].exam
-    assert (exam.title, exam.time_limit_minutes, exam.review_policy, exam.shuffle_questions,
-            exam.shuffle_options) == ("Stage 1", 45, "answers", True, False)
+    assert (exam.title, exam.time_limit_minutes, exam.shuffle_questions, exam.shuffle_options) == (
+        "Stage 1", 45, True, False)
+    assert (exam.review_responses, exam.review_marks, exam.review_answers, exam.review_feedback) == (
+        "immediately", "after_close", "after_last_attempt", "never")
 
     again = post_form(client, url, {**form, f"rule-{hid}": "2", f"rule-{lid}": "1"}, token_from=url)
     assert again.status_code == 302
@@ -372,8 +375,11 @@ def test_practice_settings_take_their_own_pass_mark(db, client, world, make_ques
     url = _new_exam(client, programme, "practice", programme.modules[0].id).headers["Location"]
     page = client.get(url).get_data(as_text=True)
     assert 'name="pass_mark"' in page and 'name="attempts_allowed"' not in page
-    response = post_form(client, url, {"title": "Warm-up", "pass_mark": "50", "review_policy": "feedback",
-                                       f"rule-{question.category_id}": "1"}, token_from=url)
+    assert "A practice quiz has no exam window" in page
+    response = post_form(client, url, {"title": "Warm-up", "pass_mark": "50", "review_responses": "immediately",
+                                       "review_marks": "immediately", "review_answers": "immediately",
+                                       "review_feedback": "immediately", f"rule-{question.category_id}": "1"},
+                         token_from=url)
     assert response.status_code == 302
     db.session.expire_all()
     rule = db.session.scalars(select(ExamRule)).one()

@@ -19,7 +19,7 @@ def exam_world(db, make_cohort, make_trainee, make_trainer, make_exam):
     cohort = make_cohort(trainees=[trainee, other], trainers=[trainer], days_in=29)
     make_cohort(programme=cohort.programme, trainers=[outsider])
     exam = make_exam(cohort.programme, "stage1", types=("single", "short", "essay"), time_limit=30,
-                     review_policy="score")
+                     review_responses="never", review_marks="never", review_answers="never", review_feedback="never")
     for slot_question in exam.rules[0].category.questions:
         slot_question.feedback, slot_question.explanation = SECRET_FEEDBACK, SECRET_EXPLANATION
     for enrolment in cohort.enrolments:
@@ -99,12 +99,16 @@ def test_other_people_cannot_see_or_touch_an_attempt(db, client, exam_world):
     assert client.get(f"/cohorts/{w['cohort'].id}/exams/{w['exam'].id}/statistics").status_code == 403
 
 
-@pytest.mark.parametrize(("policy", "shows_answers", "shows_feedback"), [
-    ("score", False, False), ("answers", True, False), ("feedback", True, True)])
-def test_review_policy_decides_what_the_trainee_sees(db, client, exam_world, policy, shows_answers,
-                                                    shows_feedback):
+@pytest.mark.parametrize(("answers", "feedback", "shows_answers", "shows_feedback"), [
+    ("never", "never", False, False), ("immediately", "never", True, False),
+    ("immediately", "immediately", True, True)])
+def test_review_settings_decide_what_the_trainee_sees(db, client, exam_world, answers, feedback, shows_answers,
+                                                      shows_feedback):
+    """Set to "immediately", a part shows as soon as the attempt is graded (lms/exams/review.py has the rest)."""
     w = exam_world
-    w["exam"].review_policy = policy
+    exam = w["exam"]
+    exam.review_responses = exam.review_marks = exam.review_answers = answers
+    exam.review_feedback = feedback
     db.session.commit()
     login(client, w["trainee"])
     attempt_id = _start(client, w)

@@ -143,7 +143,7 @@ def build_world(app) -> World:
     essay = Question(category=category, qtype="essay", name="Essay question", text="Explain the hierarchy.",
                      points=5.0, feedback=GUIDE, explanation=EXPLANATION)
     exam = Exam(programme=programme, kind="stage1", title="Stage-1 exam", time_limit_minutes=60,
-                review_policy="score")
+                review_responses="never", review_marks="never", review_answers="never", review_feedback="never")
     exam.rules.append(ExamRule(category=category, count=3))
     db.session.add_all([category, single, short, essay, exam])
     db.session.flush()

@@ -216,7 +216,8 @@ def _build(app) -> XssWorld:
     essay = Question(category=category, qtype="essay", name=PAYLOADS[21], text=PAYLOADS[21], points=5.0,
                      feedback=PAYLOADS[12])
     exam = Exam(programme=programme, kind="stage1", title=PAYLOADS[0], time_limit_minutes=60,
-                review_policy="feedback")
+                review_responses="immediately", review_marks="immediately", review_answers="immediately",
+                review_feedback="immediately")
     exam.rules.append(ExamRule(category=category, count=len(questions) + 2))
     db.session.add_all([category, *questions, short, essay, exam])
     db.session.flush()
