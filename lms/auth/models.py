@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, session
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -76,12 +76,30 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.role}>"
 
 
+class AuthSession(db.Model):
+    """One logged-in browser. The session cookie names a row; logging out deletes it, so a copied cookie
+    is worthless afterwards."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+SESSION_KEY = "sid"  # where the Flask session keeps the AuthSession id
+
+
 @login_manager.user_loader
 def load_user(session_key: str) -> User | None:
+    """The account of this request's session, in one query that also proves the session row still exists."""
     user_id, _, fingerprint = session_key.partition(":")
-    if not user_id.isdigit():
+    sid = session.get(SESSION_KEY)
+    if not user_id.isdigit() or not 0 < int(user_id) < 2**31 or not isinstance(sid, str):
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalar(
+        select(User).join(AuthSession, AuthSession.user_id == User.id)
+        .where(User.id == int(user_id), AuthSession.id == sid))
     if user is None or fingerprint != user.session_fingerprint:
         return None
     return user

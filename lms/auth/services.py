@@ -1,16 +1,18 @@
-"""Account rules: authentication, passwords, signed links for reset and invitation."""
+"""Account rules: authentication, server-side sessions, passwords, signed links for reset and invitation,
+and the device cookie that keeps the login throttle from locking out an account's real owner."""
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from lms.auth.models import ROLES, User
+from lms.auth.models import ROLES, AuthSession, User
 from lms.extensions import db
 from lms.mail import send_mail
 from lms.urls import external_url
@@ -24,6 +26,9 @@ COMMON_PASSWORDS = frozenset(
 
 RESET = "reset"
 INVITE = "invite"
+
+DEVICE_COOKIE = "lms_device"
+DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 class TokenError(Exception):
@@ -50,6 +55,60 @@ def authenticate(email: str, password: str) -> User | None:
         _DUMMY.check_password(password)
         return None
     return user if user.check_password(password) else None
+
+
+def start_session(user: User) -> str:
+    """A new server-side session for this account; its id goes into the session cookie."""
+    record = AuthSession(id=secrets.token_urlsafe(32), user_id=user.id)
+    db.session.add(record)
+    db.session.flush()
+    return record.id
+
+
+def end_session(session_id: str | None) -> None:
+    if isinstance(session_id, str):
+        db.session.execute(delete(AuthSession).where(AuthSession.id == session_id))
+
+
+def end_other_sessions(user: User, keep: str | None = None) -> None:
+    """Log the account out everywhere, except the session `keep` (the one changing its password)."""
+    query = delete(AuthSession).where(AuthSession.user_id == user.id)
+    if keep is not None:
+        query = query.where(AuthSession.id != keep)
+    db.session.execute(query)
+
+
+def set_password_from_link(user: User, password: str) -> None:
+    """A reset or invitation link sets the password and ends every session the account had."""
+    user.set_password(password)
+    end_other_sessions(user)
+
+
+def change_password(user: User, password: str, current_session: str | None) -> None:
+    user.set_password(password)
+    end_other_sessions(user, keep=current_session)
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="lms-device")
+
+
+def device_token(email: str) -> str:
+    """The device cookie's value: this account's address and a nonce, signed (OWASP's "device cookie")."""
+    return _device_serializer().dumps({"e": normalise_email(email), "n": secrets.token_urlsafe(8)})
+
+
+def device_nonce(token: str | None, email: str) -> str | None:
+    """The nonce of a valid, unexpired device cookie issued to `email`; None for any other cookie."""
+    if not token or not email:
+        return None
+    try:
+        data = _device_serializer().loads(token, max_age=DEVICE_COOKIE_MAX_AGE)
+    except BadSignature:  # SignatureExpired is a BadSignature too
+        return None
+    if not isinstance(data, dict) or data.get("e") != normalise_email(email) or not isinstance(data.get("n"), str):
+        return None
+    return data["n"]
 
 
 def password_problem(password: str) -> str | None:

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.auth import services
 from lms.auth.forms import ChangePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, SetPasswordForm
+from lms.auth.models import SESSION_KEY
 from lms.extensions import db, limiter, posted_email
 
 bp = Blueprint("auth", __name__)
@@ -24,15 +25,55 @@ def _failed(response) -> bool:
     return response.status_code != 302
 
 
+def _trusted_device() -> str | None:
+    """The nonce of this browser's device cookie when it was issued to the account being logged in to."""
+    return services.device_nonce(request.cookies.get(services.DEVICE_COOKIE), request.form.get("email") or "")
+
+
+def _device_key() -> str:
+    return "device:" + (_trusted_device() or "")
+
+
+def _is_trusted_device() -> bool:
+    return _trusted_device() is not None
+
+
+def _is_unknown_device() -> bool:
+    return _trusted_device() is None
+
+
+def _remember_device(response, email: str) -> None:
+    response.set_cookie(
+        services.DEVICE_COOKIE, services.device_token(email), max_age=services.DEVICE_COOKIE_MAX_AGE,
+        path=url_for("auth.login"), httponly=True, samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
+
+
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """A path on this site, else home. Control characters (a header split) and backslashes (which browsers
+    read as slashes, making `/\\evil.example` another host) are refused."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(char) < 32 or ord(char) == 127 for char in target)
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("main.home")
 
 
+# Failed logins are throttled per address, and per account unless the browser shows a device cookie from an
+# earlier login to that account: so someone guessing one account's password from elsewhere cannot lock its
+# owner out (OWASP's device cookies). Failures with a device cookie are throttled per cookie instead.
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limits, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_limits, methods=["POST"], key_func=posted_email, deduct_when=_failed)
+@limiter.limit(_login_limits, methods=["POST"], key_func=posted_email, deduct_when=_failed,
+               exempt_when=_is_trusted_device)
+@limiter.limit(_login_limits, methods=["POST"], key_func=_device_key, deduct_when=_failed,
+               exempt_when=_is_unknown_device)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -41,9 +82,13 @@ def login():
         user = services.authenticate(form.email.data, form.password.data)
         if user:
             session.clear()  # a fresh session at login: no fixation
+            session[SESSION_KEY] = services.start_session(user)
             login_user(user)
             session["lang"] = user.language
-            return redirect(_safe_next(request.args.get("next")))
+            db.session.commit()
+            response = redirect(_safe_next(request.args.get("next")))
+            _remember_device(response, user.email)
+            return response
         flash(_("Email or password is wrong."), "error")
     return render_template("auth/login.html", form=form)
 
@@ -51,6 +96,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    services.end_session(session.get(SESSION_KEY))  # the cookie, even if copied, names no session any more
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
@@ -65,7 +112,7 @@ def change_password():
         if not current_user.check_password(form.current.data):
             form.current.errors.append(_("The current password is wrong."))
         else:
-            current_user.set_password(form.password.data)
+            services.change_password(current_user, form.password.data, session.get(SESSION_KEY))
             db.session.commit()
             login_user(current_user._get_current_object())  # this session goes on; every other one ends
             flash(_("Your password has been changed; other devices are logged out."), "success")
@@ -96,7 +143,7 @@ def _set_password_from_link(token: str, purpose: str, template: str):
         return render_template("auth/link_invalid.html", message=str(error)), 400
     form = SetPasswordForm()
     if form.validate_on_submit():
-        user.set_password(form.password.data)
+        services.set_password_from_link(user, form.password.data)
         db.session.commit()
         flash(_("Your password is set. You can log in now."), "success")
         return redirect(url_for("auth.login"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, false
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
@@ -73,6 +73,8 @@ class Cohort(db.Model):
     online_link: Mapped[str] = mapped_column(String(500), default="")
     capacity: Mapped[int] = mapped_column(default=25)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of the signed calendar feed address; raising it ends every address given out before.
+    calendar_feed_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
     programme: Mapped[Programme] = relationship(back_populates="cohorts")
     trainers: Mapped[list[User]] = relationship(secondary=cohort_trainers, order_by=User.name)

@@ -117,8 +117,7 @@ def cohort_progress(cohort_id: int):
 @bp.get("/calendar/<token>.ics")
 def calendar_feed(token: str):
     """The cohort calendar for calendar apps; the signed token is the only key."""
-    cohort_id = calendar.cohort_id_from_token(token)
-    cohort = db.session.get(Cohort, cohort_id) if cohort_id else None
+    cohort = calendar.cohort_from_token(token)
     if cohort is None:
         abort(404)
     body = calendar.cohort_ics(cohort, request.host.split(":")[0])
@@ -126,6 +125,26 @@ def calendar_feed(token: str):
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'inline; filename="cohort-{cohort.id}.ics"'
     return response
+
+
+@bp.route("/cohorts/<int:cohort_id>/calendar/reset", methods=["GET", "POST"])
+@staff_required
+def reset_calendar_link(cohort_id: int):
+    """Asks first, then gives the cohort a new calendar address (a link shared too widely, say)."""
+    cohort = db.get_or_404(Cohort, cohort_id)
+    check_cohort_access(cohort)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        calendar.reset_feed(cohort)
+        db.session.commit()
+        flash(_("The calendar link has been reset; links given out before no longer work."), "success")
+        return redirect(url_for("courses.cohort_progress", cohort_id=cohort.id))
+    return render_template(
+        "confirm.html", form=form, question=_("Reset the calendar link of %(cohort)s?", cohort=cohort.name),
+        warning=_("Calendars subscribed to the current link, trainees' and trainers' alike, stop updating. "
+                  "Everyone finds the new link on their home page."),
+        button=_("Reset calendar link"), back=url_for("courses.cohort_progress", cohort_id=cohort.id),
+    )
 
 
 @bp.app_template_global()

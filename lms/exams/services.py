@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lms.courses.models import Enrolment
@@ -127,8 +128,18 @@ def start_attempt(exam: Exam, enrolment: Enrolment, now: datetime | None = None,
         attempt.slots.append(AttemptQuestion(question=question, position=position,
                                              option_order=_option_order(exam, question, rng)))
     attempt.max_score = sum(slot.question.points for slot in attempt.slots)
-    db.session.add(attempt)
-    db.session.flush()
+    try:
+        # A SAVEPOINT: losing the race below undoes this insert only, not the rest of the request.
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # A double click or a second tab started this same attempt number a moment earlier: go on with it.
+        winner = db.session.scalar(select(ExamAttempt).where(
+            ExamAttempt.exam_id == exam.id, ExamAttempt.enrolment_id == enrolment.id,
+            ExamAttempt.number == attempt.number))
+        if winner is None:
+            raise
+        return winner
     return attempt
 
 

@@ -109,19 +109,40 @@ def _response_from_form(slot, form) -> dict:
     return {"text": form.get(key, "")}
 
 
+def _slot_id(value) -> int | None:
+    """A question slot id as the page's script sends it: a whole number or a string of digits, else None.
+    Booleans, fractions, exponents ("1e400") and nested objects are not ids."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        return int(value)
+    return None
+
+
+def _unreadable(attempt: ExamAttempt):
+    return jsonify({"ok": False, "error": _("The answer could not be read."), "open": attempt.is_open}), 400
+
+
 @bp.post("/attempts/<int:attempt_id>/answer")
 @login_required
 def autosave(attempt_id: int):
     """One answer, sent by the page's script whenever it changes."""
     attempt = _own_attempt(attempt_id)
     payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        return jsonify({"ok": False, "error": _("The answer could not be read."), "open": attempt.is_open}), 400
+    slot_id = _slot_id(payload.get("slot")) if isinstance(payload, dict) else None
+    if slot_id is None:
+        return _unreadable(attempt)
     try:
-        slot = services.save_answer(attempt, int(payload.get("slot", 0)), payload.get("response") or {})
-    except (RuleError, TypeError, ValueError, OverflowError) as error:
+        slot = services.save_answer(attempt, slot_id, payload.get("response") or {})
+    except RuleError as error:
         db.session.commit()
         return jsonify({"ok": False, "error": str(error), "open": attempt.is_open}), 409
+    except (TypeError, ValueError, OverflowError):
+        # A malformed answer the checks did not foresee: Python's own words never reach the client.
+        db.session.rollback()
+        return _unreadable(attempt)
     reply = {"ok": True, "saved_at": slot.saved_at.isoformat() + "Z", "seconds_left": services.seconds_left(attempt)}
     db.session.commit()  # read before the commit expires them: no reloads after it
     return jsonify(reply)

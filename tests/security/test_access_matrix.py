@@ -75,6 +75,7 @@ EXPECTED: dict[str, dict] = {
     "courses.resource": roles(LOGIN, 200, 403, 403, 200, 200),
     "courses.mark_done": own_trainee(302),
     "courses.cohort_progress": cohort_staff(),
+    "courses.reset_calendar_link": cohort_staff(),  # the confirmation page
     # ---- exams: taking them ----------------------------------------------------------------------------------
     "exams.exam": own_trainee(),
     "exams.start": own_trainee(302),  # resumes the open attempt
