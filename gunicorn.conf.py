@@ -12,3 +12,6 @@ graceful_timeout = 20
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The longest request line gunicorn accepts (its maximum): addresses up to 8 KB reach the app, which answers
+# anything longer than a link of ours with its own styled 414 page instead of gunicorn's raw one.
+limit_request_line = 8190

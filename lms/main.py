@@ -26,6 +26,12 @@ def index():
     return render_template("main/index.html")
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on their own; ours is an SVG."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.get("/home")
 @login_required
 def home():

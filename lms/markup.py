@@ -15,10 +15,22 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
 
 
+def _shift_headings(tokens) -> None:
+    """The page's h1 is its title, so the text's own top heading level becomes h2 and the others follow
+    (a lesson written from ### on reads h2, h3, …): no level is skipped after the page's h1."""
+    levels = [int(t.tag[1]) for t in tokens if t.type in ("heading_open", "heading_close")]
+    if not levels:
+        return
+    shift = 2 - min(levels)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + shift)}"
+
+
 def render_markdown(text: str) -> Markup:
-    html = _md.render(text or "")
-    # h1 is the page title's; lesson headings start at h2.
-    html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    tokens = _md.parse(text or "")
+    _shift_headings(tokens)
+    html = _md.renderer.render(tokens, _md.options, {})
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

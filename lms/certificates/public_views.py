@@ -26,13 +26,14 @@ def _noindex(response):
 def form():
     """The verification form; a typed code is normalised and sent to its page."""
     typed = request.args.get("code", "").strip()
+    empty = "code" in request.args and not typed  # the form was sent without a code
     result = None
     if typed:
         result = verification.lookup(typed)
         if result.code:
             return redirect(url_for("verify.certificate", code=result.code))
-    status = 400 if result else 200
-    return _noindex(make_response(render_template("verify/form.html", typed=typed, result=result,
+    status = 400 if result or empty else 200
+    return _noindex(make_response(render_template("verify/form.html", typed=typed, result=result, empty=empty,
                                                   upload=UploadCheckForm()), status))
 
 
@@ -60,15 +61,16 @@ def certificate(code: str):
 def upload():
     form = UploadCheckForm()
     match = None
-    checked = False
+    checked = not_pdf = False
     if form.validate_on_submit():
         data = form.file.data.read(20 * 1024 * 1024 + 1)
         checked = True
-        match = verification.match_upload(data) if data.startswith(b"%PDF") else None
+        not_pdf = not verification.is_pdf(data)
+        match = None if not_pdf else verification.match_upload(data)
         if match is not None and verification.count_verification(match):
             db.session.commit()
     return _noindex(make_response(render_template(
-        "verify/upload.html", form=form, checked=checked, match=match,
+        "verify/upload.html", form=form, checked=checked, not_pdf=not_pdf, match=match,
         record=verification.public_record(match) if match else None), 200 if checked else 400))
 
 

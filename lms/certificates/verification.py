@@ -109,6 +109,11 @@ def public_record(certificate: Certificate, today: date | None = None) -> dict:
     }
 
 
+def is_pdf(data: bytes) -> bool:
+    """Whether the bytes are a PDF at all: its header, which readers accept within the first 1024 bytes."""
+    return b"%PDF-" in data[:1024]
+
+
 def match_upload(data: bytes) -> Certificate | None:
     """The certificate whose stored PDF is exactly these bytes, if any."""
     digest = hashlib.sha256(data).hexdigest()

@@ -12,7 +12,7 @@ from lms.auth.models import TRAINEE, TRAINER, User
 from lms.courses import enrolment as rules
 from lms.courses.forms import CohortForm, CsvImportForm, EnrolForm, ProgrammeForm
 from lms.courses.models import Cohort, Enrolment, Programme
-from lms.courses.services import RuleError, cohort_enrolments
+from lms.courses.services import RuleError, cohort_enrolments, cohort_name_problem
 from lms.extensions import db
 from lms.forms import ConfirmForm, choices
 from lms.intensive.services import parse_rubric, rubric_text, set_rubric
@@ -133,6 +133,9 @@ def _edit_cohort(cohort: Cohort | None):
                 problems["capacity"] = capacity
         if form.capacity.data > programme.group_size_cap:
             problems["capacity"] = _("The programme caps groups at %(n)d.", n=programme.group_size_cap)
+        name_problem = cohort_name_problem(form.name.data, cohort)
+        if name_problem:
+            problems["name"] = name_problem
         if not problems:
             trainers = list(db.session.scalars(select(User).where(User.id.in_(form.trainer_ids.data or []),
                                                                   User.role == TRAINER)))
@@ -141,6 +144,7 @@ def _edit_cohort(cohort: Cohort | None):
                 for name in COHORT_FIELDS:
                     setattr(cohort, name, getattr(form, name).data)
                 cohort.online_link = cohort.online_link or ""
+                cohort.name = " ".join(cohort.name.split())
                 cohort.programme = programme
                 cohort.trainers = trainers
             db.session.add(cohort)
@@ -208,8 +212,13 @@ def import_csv(cohort_id: int):
         flash(str(error), "error")
         return _render_cohort(cohort, import_form=form, import_errors=report.errors, status=400)
     db.session.commit()
-    flash(_("%(enrolled)d trainees enrolled, %(created)d new accounts invited.", enrolled=enrolled,
-            created=created), "success")
+    if report.already_enrolled:
+        flash(_("%(enrolled)d trainees enrolled, %(already)d already enrolled, %(created)d new accounts invited.",
+                enrolled=enrolled, already=report.already_enrolled, created=created),
+              "success" if enrolled else "info")
+    else:
+        flash(_("%(enrolled)d trainees enrolled, %(created)d new accounts invited.", enrolled=enrolled,
+                created=created), "success")
     return redirect(url_for("admin.cohort", cohort_id=cohort.id))
 
 

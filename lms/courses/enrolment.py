@@ -96,6 +96,7 @@ class CsvRow:
 class CsvReport:
     rows: list[CsvRow]
     errors: list[str]
+    already_enrolled: int = 0  # rows whose trainee was in the cohort before the import (set by the import)
 
 
 def parse_enrolment_csv(data: bytes) -> CsvReport:
@@ -157,7 +158,9 @@ def parse_enrolment_csv(data: bytes) -> CsvReport:
 def import_enrolments(cohort: Cohort, report: CsvReport) -> tuple[int, int]:
     """Enrol every row, creating invited accounts for new addresses. All or nothing.
 
-    Returns (accounts created, enrolments made). Raises RuleError, importing nothing, when any row fails.
+    Returns (accounts created, enrolments made) and counts in `report.already_enrolled` the rows whose trainee
+    was enrolled already (importing the same file twice changes nothing). Raises RuleError, importing nothing,
+    when any row fails.
     """
     if report.errors:
         raise RuleError(_("The file has problems; nothing was imported."))
@@ -170,7 +173,9 @@ def import_enrolments(cohort: Cohort, report: CsvReport) -> tuple[int, int]:
             problems.append(_("Line %(line)d: %(email)s belongs to a %(role)s, not a trainee.",
                               line=row.line, email=row.email, role=user.role))
     already = set(db.session.scalars(select(Enrolment.user_id).where(Enrolment.cohort_id == cohort.id)))
-    new_enrolments = sum(1 for row in report.rows if not (row.email in existing and existing[row.email].id in already))
+    report.already_enrolled = sum(1 for row in report.rows
+                                  if row.email in existing and existing[row.email].id in already)
+    new_enrolments = len(report.rows) - report.already_enrolled
     if enrolment_count(cohort) + new_enrolments > cohort.capacity:
         problems.append(_("The file would bring the cohort to %(n)d trainees, above its capacity of %(cap)d.",
                           n=enrolment_count(cohort) + new_enrolments, cap=cohort.capacity))

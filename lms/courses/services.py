@@ -190,3 +190,27 @@ def cohort_enrolments(cohort: Cohort) -> list[Enrolment]:
             .order_by(func.lower(User.name))
         )
     )
+
+
+# ---- cohort names -----------------------------------------------------------------------------
+
+
+def _name_key(name: str) -> str:
+    """Trimmed, spaces collapsed, case folded; the dotted and dotless i of Azerbaijani count as one letter
+    ("BAKI", "Bakı" and "Baki" clash), as İ folds to i plus a dot that is dropped here."""
+    folded = " ".join((name or "").split()).casefold()
+    return folded.replace("\u0307", "").replace("ı", "i")
+
+
+def cohort_name_problem(name: str, cohort: Cohort | None = None) -> str | None:
+    """A cohort's name must tell it apart: refuse one another cohort has already, ignoring case and spaces.
+
+    Compared in Python, not SQL: SQLite's lower() leaves letters such as Ə, İ and Cyrillic unchanged.
+    """
+    key = _name_key(name)
+    own_id = cohort.id if cohort is not None else None
+    for other_id, other_name in db.session.execute(select(Cohort.id, Cohort.name)):
+        if other_id != own_id and _name_key(other_name) == key:
+            return _("Another cohort is already called “%(name)s”. Give this one a name that tells them apart.",
+                     name=other_name)
+    return None

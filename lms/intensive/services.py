@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from flask_babel import format_date
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -41,13 +41,25 @@ def ensure_sessions(cohort: Cohort) -> list[IntensiveSession]:
     for number, day in enumerate(cohort.intensive_dates, start=1):
         session = existing.get(number)
         if session is None:
-            session = IntensiveSession(cohort=cohort, day_number=number, on=day, topic=_("Day %(n)d", n=number),
+            # No topic until a trainer gives one: pages label the day themselves ("Day 2").
+            session = IntensiveSession(cohort=cohort, day_number=number, on=day, topic="",
                                        venue=cohort.venue, online_link=cohort.online_link)
             db.session.add(session)
         session.on = day
         sessions.append(session)
     db.session.flush()
     return sessions
+
+
+def session_topic(session: IntensiveSession) -> str:
+    """The day's topic, or "" while it is only the day's label ("Day 1", "1-ci gün", "День 1"), which sessions
+    were given as their topic before and which the pages show beside it already."""
+    topic = (session.topic or "").strip()
+    for language in current_app.config["LANGUAGES"]:
+        with force_locale(language):
+            if topic == _("Day %(n)d", n=session.day_number):
+                return ""
+    return topic
 
 
 # ---- attendance -------------------------------------------------------------------------------

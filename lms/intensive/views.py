@@ -45,7 +45,8 @@ def overview(cohort_id: int):
     db.session.commit()
     return render_template("intensive/overview.html", cohort=cohort, sessions=sessions,
                            enrolments=cohort_enrolments(cohort), attendance=services.cohort_attendance(cohort),
-                           practicals=services.practical_results(cohort), today=utcnow().date())
+                           practicals=services.practical_results(cohort), today=utcnow().date(),
+                           topic_of=services.session_topic)
 
 
 @bp.route("/cohorts/<int:cohort_id>/intensive/<int:day>/edit", methods=["GET", "POST"])
@@ -54,6 +55,8 @@ def edit_session(cohort_id: int, day: int):
     cohort = _staff_cohort(cohort_id)
     session = _session(cohort, day)
     form = SessionForm(obj=session)
+    if request.method == "GET":
+        form.topic.data = services.session_topic(session)  # not the day's label as if it were a topic
     if form.validate_on_submit():
         session.topic, session.venue, session.online_link = form.topic.data, form.venue.data or "", \
             form.online_link.data or ""
@@ -90,7 +93,8 @@ def attendance(cohort_id: int, day: int):
         Attendance.session_id == session.id))}
     db.session.commit()
     return render_template("intensive/attendance.html", cohort=cohort, session=session, enrolments=enrolments,
-                           marked=marked, form=form, statuses=ATTENDANCE_STATUSES, not_yet=session.on > utcnow().date())
+                           marked=marked, form=form, statuses=ATTENDANCE_STATUSES, not_yet=session.on > utcnow().date(),
+                           topic_of=services.session_topic)
 
 
 @bp.post("/cohorts/<int:cohort_id>/intensive/<int:day>/checkin-toggle")
@@ -119,7 +123,7 @@ def checkin_display(cohort_id: int, day: int):
     link = external_url("intensive.checkin", cohort_id=cohort.id, day=day, code=code)
     db.session.commit()
     return render_template("intensive/checkin_display.html", cohort=cohort, session=session, code=code,
-                           qr=qr_svg(link, _("Check-in code")), seconds=services.checkin_seconds_left(),
+                           qr=qr_svg(link, _("Check-in code"), scale=7), seconds=services.checkin_seconds_left(),
                            form=ConfirmForm())
 
 

@@ -93,14 +93,26 @@
     });
   }
 
+  // The visible clock ticks every second outside any live region; a screen reader hears only the milestones
+  // (10, 5 and 1 minute left) that pass while the page is open, through a separate polite status.
   const countdown = document.getElementById("countdown");
   if (countdown) {
     const value = document.getElementById("countdown-value");
+    const announcer = document.getElementById("countdown-milestone");
+    const milestones = [...document.querySelectorAll("#countdown-milestones li")]
+      .map((li) => ({ seconds: Number(li.dataset.seconds), text: li.textContent.trim() }));
     const end = Date.now() + Number(countdown.dataset.secondsLeft) * 1000;
+    let previous = Number(countdown.dataset.secondsLeft);
     const tick = () => {
       const left = Math.max(0, Math.round((end - Date.now()) / 1000));
       const m = Math.floor(left / 60), s = left % 60;
       value.textContent = `${m}:${String(s).padStart(2, "0")}`;
+      // The smallest milestone crossed since the last tick (a sleeping laptop may skip several at once).
+      const crossed = milestones.filter((mark) => previous > mark.seconds && left <= mark.seconds);
+      if (crossed.length && announcer) {
+        announcer.textContent = crossed.reduce((a, b) => (a.seconds < b.seconds ? a : b)).text;
+      }
+      previous = left;
       if (left <= 60) countdown.classList.add("urgent");
       if (left === 0) {
         clearInterval(timer);
