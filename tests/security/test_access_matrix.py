@@ -52,6 +52,7 @@ def logged_in(status=200) -> dict:
 EXPECTED: dict[str, dict] = {
     # ---- public ----------------------------------------------------------------------------------------------
     "main.index": roles(200, 302, 302, 302, 302, 302),
+    "main.favicon": public(301),
     "auth.login": roles(200, 302, 302, 302, 302, 302),
     "auth.forgot_password": public(),
     "auth.reset_password": public(),  # with a valid link of the trainee
