@@ -71,6 +71,9 @@ def current_app_languages() -> list[str]:
 
 def configure_extensions(app: Flask) -> None:
     import lms.models  # noqa: F401  (registers every table)
+    from lms.pipeline import legacy
+
+    legacy.install()
     from lms.db_setup import configure_database
 
     db.init_app(app)

@@ -107,6 +107,10 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:  # checks were off while data moved: a dangling reference fails the migration
+                problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if problems:
+                    raise RuntimeError(f"foreign key violations after migrating: {problems[:10]}")
         if sqlite:
             connection.commit()
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")

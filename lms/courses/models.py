@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, false, text
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
 from lms.extensions import db
+from lms.pipeline.models import CohortStageWindow, ProgrammeStage
 from lms.timeutil import utcnow
 
 
@@ -19,6 +20,7 @@ class Programme(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    slug: Mapped[str | None] = mapped_column(String(80), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     distance_weeks: Mapped[int] = mapped_column(default=4)
     stage1_pass_mark: Mapped[int] = mapped_column(default=70)  # percent
@@ -34,6 +36,7 @@ class Programme(db.Model):
         String(200), default="Certificate of Attendance", server_default="Certificate of Attendance")
     issuer: Mapped[str] = mapped_column(String(300), default="", server_default="")  # issuing institutions
     signatories: Mapped[str] = mapped_column(Text, default="", server_default="")  # "Name, Role" a line
+    fallback_rule: Mapped[dict | None] = mapped_column(JSON)  # when the fallback award is earned
     requires_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
     validity_years: Mapped[int] = mapped_column(default=3)
     group_size_cap: Mapped[int] = mapped_column(default=25)
@@ -43,6 +46,8 @@ class Programme(db.Model):
     modules: Mapped[list[Module]] = relationship(
         back_populates="programme", order_by="(Module.week, Module.position)", cascade="all, delete-orphan"
     )
+    stages: Mapped[list[ProgrammeStage]] = relationship(
+        back_populates="programme", order_by="ProgrammeStage.position", cascade="all, delete-orphan")
 
     def __repr__(self) -> str:
         return f"<Programme {self.name}>"
@@ -64,6 +69,7 @@ class Cohort(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date | None]
     distance_start: Mapped[date]
     stage1_opens: Mapped[date]
     stage1_closes: Mapped[date]
@@ -79,6 +85,7 @@ class Cohort(db.Model):
     programme: Mapped[Programme] = relationship(back_populates="cohorts")
     trainers: Mapped[list[User]] = relationship(secondary=cohort_trainers, order_by=User.name)
     enrolments: Mapped[list[Enrolment]] = relationship(back_populates="cohort", cascade="all, delete-orphan")
+    windows: Mapped[list[CohortStageWindow]] = relationship(cascade="all, delete-orphan")
 
     def week_opens(self, week: int) -> date:
         """Week N of distance learning opens at distance start + 7(N-1) days."""
@@ -124,12 +131,14 @@ class Module(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    stage_id: Mapped[int | None] = mapped_column(ForeignKey("programme_stages.id", ondelete="SET NULL"), index=True)
     week: Mapped[int]
     position: Mapped[int] = mapped_column(default=1)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
 
     programme: Mapped[Programme] = relationship(back_populates="modules")
+    stage: Mapped[ProgrammeStage | None] = relationship()
     lessons: Mapped[list[Lesson]] = relationship(
         back_populates="module", order_by="Lesson.position", cascade="all, delete-orphan"
     )

@@ -83,6 +83,7 @@ class Exam(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
     module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    stage_id: Mapped[int | None] = mapped_column(ForeignKey("programme_stages.id", ondelete="SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(200))
     time_limit_minutes: Mapped[int | None]
@@ -101,6 +102,7 @@ class Exam(db.Model):
 
     programme: Mapped[Programme] = relationship()
     module: Mapped[Module | None] = relationship()
+    stage = relationship("ProgrammeStage")
     rules: Mapped[list[ExamRule]] = relationship(back_populates="exam", cascade="all, delete-orphan",
                                                  order_by="ExamRule.id")
 

@@ -21,10 +21,11 @@ class IntensiveSession(db.Model):
     """One day of the intensive."""
 
     __tablename__ = "intensive_sessions"
-    __table_args__ = (UniqueConstraint("cohort_id", "day_number"),)
+    __table_args__ = (UniqueConstraint("stage_id", "cohort_id", "day_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    stage_id: Mapped[int | None] = mapped_column(ForeignKey("programme_stages.id", ondelete="CASCADE"), index=True)
     day_number: Mapped[int]
     on: Mapped[date]
     topic: Mapped[str] = mapped_column(String(200), default="")
@@ -33,6 +34,7 @@ class IntensiveSession(db.Model):
     checkin_open: Mapped[bool] = mapped_column(default=False)
 
     cohort: Mapped[Cohort] = relationship()
+    stage = relationship("ProgrammeStage")
 
 
 class Attendance(db.Model):
@@ -59,6 +61,7 @@ class RubricCriterion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    stage_id: Mapped[int | None] = mapped_column(ForeignKey("programme_stages.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=1)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -66,16 +69,18 @@ class RubricCriterion(db.Model):
     minimum: Mapped[int] = mapped_column(default=2)
 
     programme: Mapped[Programme] = relationship()
+    stage = relationship("ProgrammeStage")
 
 
 class PracticalScore(db.Model):
     """One marker's scores for one trainee's teach-back; a second marker adds a second row."""
 
     __tablename__ = "practical_scores"
-    __table_args__ = (UniqueConstraint("enrolment_id", "marker_id"),)
+    __table_args__ = (UniqueConstraint("stage_id", "enrolment_id", "marker_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
+    stage_id: Mapped[int | None] = mapped_column(ForeignKey("programme_stages.id", ondelete="CASCADE"), index=True)
     marker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     scores: Mapped[dict] = mapped_column(JSON, default=dict)  # criterion id (str) -> points
     comment: Mapped[str] = mapped_column(Text, default="")
@@ -83,3 +88,4 @@ class PracticalScore(db.Model):
 
     enrolment: Mapped[Enrolment] = relationship()
     marker: Mapped[User | None] = relationship()
+    stage = relationship("ProgrammeStage")
