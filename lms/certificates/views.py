@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.access import can_monitor_cohort, coordinator_required
-from lms.certificates import services
+from lms.certificates import services, share
 from lms.certificates.forms import ReissueForm, RevokeForm
 from lms.certificates.models import PENDING, REVOKED, AuditEntry, Certificate
 from lms.courses.models import Cohort
@@ -18,6 +18,7 @@ from lms.extensions import db
 from lms.forms import ConfirmForm
 
 bp = Blueprint("certificates", __name__)
+bp.add_app_template_global(share.linkedin_add_url)
 
 
 def _viewable(certificate_id: int) -> Certificate:
@@ -55,7 +56,7 @@ def credential(certificate_id: int):
     certificate = _viewable(certificate_id)
     response = make_response(credential_json(certificate))
     response.headers["Content-Type"] = "application/json; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{certificate.code}.credential.json"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{share.wallet_filename(certificate)}"'
     return response
 
 

@@ -3,20 +3,33 @@
 Calendar apps cannot log in, so the feed lives at a signed, unguessable address per cohort. The address
 carries the cohort's feed version and its issue time: resetting the link (a new version) ends every address
 given out before, and an address stops working CALENDAR_FEED_MAX_AGE_DAYS after it was issued.
+
+Every text value goes out as an iCalendar TEXT (vText: commas, semicolons, backslashes and line breaks
+escaped), the X-WR-* names too, which say VALUE=TEXT so that generic parsers unescape them as well.
+
+An event's UID is "<BASE_URL host>/cohort-<cohort id>/<event key>", e.g. "lms.example.org/cohort-7/week2":
+- BASE_URL, not the request's Host header, so the same event has one UID on every address the site answers;
+- no "x@host" form (RFC 5545's old suggestion): a UID must not look like an e-mail address on a public feed;
+- the cohort id and a fixed key per event (week2, stage1, intensive3, final), never a date: re-seeding the
+  demo (`seed-demo` finds its cohorts by name and updates them in place, so their ids stay) moves every
+  date to today, and a moved event must keep its UID so calendar apps move it instead of keeping a ghost;
+- no feed version either: resetting the feed address gives the same events a new address, not new UIDs.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText, vUri
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from lms.courses.models import Cohort
 from lms.extensions import db
 from lms.timeutil import utcnow
+from lms.urls import base_host
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -52,24 +65,45 @@ def reset_feed(cohort: Cohort) -> None:
     db.session.refresh(cohort, ["calendar_feed_version"])
 
 
-def cohort_ics(cohort: Cohort, host: str) -> bytes:
+def event_uid(cohort: Cohort, key: str) -> str:
+    """The event's identity for calendar apps: the same on every host name and after re-seeding."""
+    return f"{base_host(current_app.config['BASE_URL'])}/cohort-{cohort.id}/{key}"
+
+
+def _web_link(value: str) -> str | None:
+    """The value if it is an http(s) address fit for a URL property (a URI value, never escaped), else None."""
+    value = (value or "").strip()
+    if any(not 32 < ord(char) < 127 or char in '"<>\\^`{|}' for char in value):
+        return None
+    parts = urlsplit(value)
+    return value if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def cohort_ics(cohort: Cohort) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Trainer Certification LMS//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"{cohort.programme.name} · {cohort.name}")
+    # X-WR-* are extensions icalendar does not type: say they are TEXT, so they are escaped and read back.
+    calendar.add("x-wr-calname", vText(f"{cohort.programme.name} · {cohort.name}"), parameters={"VALUE": "TEXT"})
+    calendar.add("x-wr-caldesc", vText(_("Dates of %(cohort)s, %(programme)s", cohort=cohort.name,
+                                          programme=cohort.programme.name)), parameters={"VALUE": "TEXT"})
     stamp = utcnow()
+    online_link = _web_link(cohort.online_link)
 
-    def event(key: str, title: str, first, last, location: str = "", description: str = "") -> None:
+    def event(key: str, title: str, first, last, location: str = "", description: str = "",
+              url: str | None = None) -> None:
         item = Event()
-        item.add("uid", f"cohort-{cohort.id}-{key}@{host}")
+        item.add("uid", vText(event_uid(cohort, key)))
         item.add("dtstamp", stamp)
-        item.add("summary", title)
+        item.add("summary", vText(title))
         item.add("dtstart", first)
         item.add("dtend", last + timedelta(days=1))  # all-day events end the day after
         if location:
-            item.add("location", location)
+            item.add("location", vText(location))
         if description:
-            item.add("description", description)
+            item.add("description", vText(description))
+        if url:
+            item.add("url", vUri(url))
         calendar.add_component(item)
 
     for week in range(1, cohort.programme.distance_weeks + 1):
@@ -78,6 +112,6 @@ def cohort_ics(cohort: Cohort, host: str) -> bytes:
     event("stage1", _("Stage-1 exam window"), cohort.stage1_opens, cohort.stage1_closes)
     for number, day in enumerate(cohort.intensive_dates, start=1):
         event(f"intensive{number}", _("Intensive, day %(n)d", n=number), day, day, cohort.venue,
-              cohort.online_link)
+              cohort.online_link, online_link)
     event("final", _("Final exam"), cohort.final_exam_on, cohort.final_exam_on, cohort.venue)
     return calendar.to_ical()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -120,7 +120,7 @@ def calendar_feed(token: str):
     cohort = calendar.cohort_from_token(token)
     if cohort is None:
         abort(404)
-    body = calendar.cohort_ics(cohort, request.host.split(":")[0])
+    body = calendar.cohort_ics(cohort)
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'inline; filename="cohort-{cohort.id}.ics"'
