@@ -16,7 +16,7 @@ from lms.courses.models import Cohort, Enrolment
 from lms.courses.services import mark_lesson_done
 from lms.demo.seed import PROGRAMME_NAME, seed_demo
 from lms.exams import grading, services
-from lms.exams.gates import exam_for
+from lms.exams.gates import exam_for, exam_gate
 from lms.exams.models import FINAL, STAGE1
 from lms.exams.simulation import answer
 from lms.extensions import db
@@ -67,9 +67,7 @@ def simulate_cohort(trainees: int, today: date | None = None, seed: int | None =
         skill = rng.uniform(0.6, 1.0)
         s1 = _sit(enrolment, stage1, datetime.combine(cohort.stage1_opens, time(9)), skill, rng, trainer)
         _intensive(cohort, enrolment, skill, rng, trainer, today)
-        f = None
-        if s1 is not None and s1.passed:
-            f = _sit(enrolment, final, datetime.combine(cohort.final_exam_on, time(9)), skill, rng, trainer)
+        f = _sit(enrolment, final, datetime.combine(cohort.final_exam_on, time(9)), skill, rng, trainer)
         outcomes.append(Outcome(user.email, s1.percent if s1 else None, f.percent if f else None,
                                 bool(f and f.passed)))
         if progress:
@@ -95,7 +93,9 @@ def _intensive(cohort, enrolment, skill, rng, trainer, today):
 
 
 def _sit(enrolment, exam, when, skill, rng, grader):
-    if exam is None:
+    """Sit the exam if its gate is open (stage 1 passed, attendance met, the window...); a trainee who
+    fails a gate stops there, as a person does: no attempt, None."""
+    if exam is None or not exam_gate(enrolment, exam, when).open:
         return None
     attempt = services.start_attempt(exam, enrolment, when, rng=rng)
     answer(attempt, when + timedelta(minutes=5), skill=skill, rng=rng)
