@@ -1,13 +1,16 @@
-"""Styled error pages."""
+"""Styled error pages, and RFC 9457 problem details (JSON) for everything under /api/."""
 
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Flask, abort, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from lms.api.problems import is_api_request
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +32,31 @@ MESSAGES = {
 }
 
 
+def retry_after() -> str:
+    """Seconds until the breached rate limit's window ends (for a 429), from the limit the request hit."""
+    from lms.extensions import limiter
+
+    breached = limiter.current_limit
+    if breached is None:
+        return "60"
+    return str(max(1, int(breached.reset_at - time.time())))
+
+
 def render_error(code: int, message=None):
-    title, default = MESSAGES.get(code, MESSAGES[500])
-    template = "errors/unavailable.html" if code == 503 else "errors/error.html"
-    response = make_response(render_template(template, code=code, title=title, message=message or default), code)
-    if code == 503:
+    from lms.api.problems import problem_for_http_error
+
+    response = problem_for_http_error(code, message) if is_api_request() else _error_page(code, message)
+    if code == 429:
+        response.headers["Retry-After"] = retry_after()
+    elif code == 503:
         response.headers["Retry-After"] = "30"
     return response
+
+
+def _error_page(code: int, message=None):
+    title, default = MESSAGES.get(code, MESSAGES[500])
+    template = "errors/unavailable.html" if code == 503 else "errors/error.html"
+    return make_response(render_template(template, code=code, title=title, message=message or default), code)
 
 
 def refuse_long_urls() -> None:
@@ -57,7 +78,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        if error.code in MESSAGES:
+        if error.code == 405:
+            response = render_error(405, MESSAGES[405][1])
+            response.headers["Allow"] = ", ".join(error.valid_methods or ())
+            return response
+        if error.code in MESSAGES or (error.code and error.code >= 400 and is_api_request()):
             return render_error(error.code)
         return error
 

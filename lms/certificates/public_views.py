@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, make_response, redirect, render_template, request, url_for
+import hashlib
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    json,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
+from lms.api import openapi
+from lms.api.problems import PROBLEMS, add_api_headers, problem, type_uri
 from lms.certificates import verification
+from lms.certificates.codes import CodeError, normalise
 from lms.certificates.forms import UploadCheckForm
 from lms.extensions import csrf, db, limiter
 
 bp = Blueprint("verify", __name__)
+bp.after_app_request(add_api_headers)  # CORS on every /api/ answer, the error pages of unknown addresses too
 
 
 def _verify_limits() -> str:
@@ -75,22 +93,60 @@ def upload():
 
 
 @bp.get("/api/v1/certificates/<code>")
-@limiter.limit(_verify_limits)
+@limiter.limit(_verify_limits, methods=["GET", "HEAD"])  # a CORS preflight is not a verification
 @csrf.exempt
 def api(code: str):
-    result = verification.lookup(code)
-    if result.certificate is None:
-        message = result.error or _("No certificate has this code.")
-        response = jsonify({"error": message, "typo": result.typo})
-        response.status_code = 404
-        return _noindex(response)
-    record = verification.public_record(result.certificate)
-    if verification.count_verification(result.certificate):
+    """The certificate's public record as JSON; problem details (RFC 9457) for a malformed or unknown code.
+
+    The hot public path: no session, user, template or ORM object is touched on the way to a 200, and the
+    answer is one narrow query (counts are written in batches, see verification._Counts)."""
+    try:
+        canonical = normalise(code)
+    except CodeError as error:
+        detail = _("This code has a typo: one of its symbols is wrong or two are swapped. Check it against the "
+                   "certificate.") if error.typo else _("This is not a certificate code. Codes look like "
+                                                        "ITC-7K2M-Q9XD-4HT8.")
+        return _noindex(problem("malformed_code", detail, typo=error.typo, error=detail))
+    found = verification.api_record(canonical)
+    if found is None:
+        detail = _("No certificate has this code. It is well formed, so it was not issued by us.")
+        return _noindex(problem("not_found", detail, typo=False, error=detail))
+    certificate_id, record = found
+    if verification.count_verification(certificate_id):
         db.session.commit()
-    response = jsonify({key: record[key] for key in ("code", "status", "holder", "programme", "issued_on",
-                                                     "expires_on", "revoked_reason")})
-    response.headers["Cache-Control"] = "no-store"
-    return _noindex(response)
+    data = json.dumps(record)
+    response = current_app.response_class(data, mimetype="application/json")
+    # A minute in any cache, browsers' and proxies' alike: an employer re-checking a page sees the same answer
+    # without a request, while a revocation reaches everyone within a minute (a coordinator revokes by hand
+    # after an investigation, so a minute is far below the time anyone acts on it). Longer would let a
+    # revoked certificate look valid for longer; no-cache would send every re-check to us for the same bytes.
+    response.headers["Cache-Control"] = "public, max-age=60"
+    response.set_etag(hashlib.blake2b(data.encode(), digest_size=12).hexdigest())
+    return _noindex(response.make_conditional(request))
+
+
+@bp.get("/api/v1/openapi.json")
+@csrf.exempt
+def openapi_document():
+    """The OpenAPI 3.1 description of every /api/ endpoint, for client generators and people."""
+    data = openapi.document_json(current_app.config["BASE_URL"])
+    response = current_app.response_class(data, mimetype="application/json")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.set_etag(hashlib.blake2b(data.encode(), digest_size=12).hexdigest())
+    return response.make_conditional(request)
+
+
+@bp.get("/api/problems/<code>")
+@csrf.exempt
+def problem_type(code: str):
+    """What a problem `type` URI of ours means: each is served here, as the RFC asks of resolvable types."""
+    if code not in PROBLEMS:
+        abort(404)
+    status, title = PROBLEMS[code]
+    response = jsonify({"type": type_uri(code), "code": code, "status": status, "title": str(title)})
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    return response
 
 
 @bp.get("/registry")

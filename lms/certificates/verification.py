@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
 from lms.auth.models import User
 from lms.certificates.codes import CodeError, normalise
@@ -37,6 +37,29 @@ def lookup(text: str) -> Lookup:
     certificate = db.session.scalar(select(Certificate).where(Certificate.code == code,
                                                               Certificate.status != PENDING))
     return Lookup(code, certificate)
+
+
+# The API's one query: the columns its answer needs, compiled once (SQLAlchemy caches the statement by shape).
+_API_QUERY = select(Certificate.id, Certificate.code, Certificate.status, Certificate.holder_name,
+                    Certificate.programme_name, Certificate.issued_on, Certificate.expires_on,
+                    Certificate.revoked_reason).where(Certificate.code == bindparam("code"),
+                                                      Certificate.status != PENDING)
+
+
+def api_record(code: str, today: date | None = None) -> tuple[int, dict] | None:
+    """(certificate id, the API's body) for a normalised code, or None: one narrow Core select, no ORM objects."""
+    row = db.session.connection().execute(_API_QUERY, {"code": code}).first()
+    if row is None:
+        return None
+    return row.id, {
+        "code": row.code,
+        "status": Certificate.status_on(row, today or clock_today()),  # the model's rule, on the selected row
+        "holder": row.holder_name,
+        "programme": row.programme_name,
+        "issued_on": row.issued_on.isoformat() if row.issued_on else None,
+        "expires_on": row.expires_on.isoformat() if row.expires_on else None,
+        "revoked_reason": row.revoked_reason or None,
+    }
 
 
 class _Counts:
@@ -74,10 +97,10 @@ def _app_counts() -> _Counts:
     return current_app.extensions["verification_counts"]
 
 
-def count_verification(certificate: Certificate) -> bool:
+def count_verification(certificate: Certificate | int) -> bool:
     """One more verification; nothing about who verified is stored. True when counts were written (commit)."""
     counts = _app_counts()
-    counts.add(certificate.id)
+    counts.add(certificate if isinstance(certificate, int) else certificate.id)
     if not counts.flush_due(current_app.config.get("VERIFY_COUNT_FLUSH_SECONDS", 5)):
         return False
     return flush_verification_counts()

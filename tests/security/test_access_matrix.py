@@ -62,6 +62,8 @@ EXPECTED: dict[str, dict] = {
     "verify.certificate": public(),
     "verify.upload": public(400),  # no file
     "verify.api": public(),
+    "verify.openapi_document": public(),
+    "verify.problem_type": public(404),  # a certificate code is no problem type; tests/api reads the real ones
     "verify.registry": public(),
     "verify.credential_key": public(),
     "courses.calendar_feed": public(),  # with the cohort's signed token
@@ -152,6 +154,7 @@ ARGUMENTS = {
     "courses.calendar_feed": {"token": "calendar_token"},
     "verify.certificate": {"code": "certificate_code"},
     "verify.api": {"code": "certificate_code"},
+    "verify.problem_type": {"code": "certificate_code"},
 }
 
 # Cells where the app is wrong today: (endpoint, role) -> the finding. They run as strict xfails.
