@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from lms import ratelimit
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
@@ -55,7 +57,9 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "PRODUCTION": bool(env.get("SECRET_KEY")),
         "ALLOW_LOCAL_BASE_URL": _bool(env.get("ALLOW_LOCAL_BASE_URL"), False),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Default: a file in the instance folder that every worker process of this server counts in together
+        # (lms/ratelimit.py); redis://host:6379 when several servers share the limits.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or ratelimit.default_uri(instance),
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(env.get("MAIL_PORT", "587")),
         "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),

@@ -1,8 +1,10 @@
 """Extension objects, created unbound and wired in create_app()."""
 
-from flask import request
+from pathlib import Path
+
+from flask import Flask, request
 from flask_babel import Babel
-from flask_limiter import Limiter
+from flask_limiter import Limiter as _Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -29,6 +31,21 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+class Limiter(_Limiter):
+    """Flask-Limiter, counting in the instance folder's shared file unless RATELIMIT_STORAGE_URI says otherwise."""
+
+    def init_app(self, app: Flask) -> None:
+        from lms import ratelimit  # registers the mmap:// storage with `limits`
+
+        # Test apps keep their counts to themselves, unless a test names a file: the instance folder is shared
+        # by every test run on this machine.
+        if app.testing and app.config.get("RATELIMIT_STORAGE_URI") == ratelimit.default_uri(Path(app.instance_path)):
+            app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+        super().init_app(app)
+
+
 limiter = Limiter(key_func=get_remote_address)
 
 
