@@ -217,6 +217,7 @@ class Site:
             "SECRET_KEY": SECRET_KEY,
             "BASE_URL": f"http://{HOST}:{port}" if port else "http://127.0.0.1:5000",
             "RATELIMIT_ENABLED": "false",
+            "ALLOW_LOCAL_BASE_URL": "true",  # a real SECRET_KEY with a loopback address: issue all the same
             "CERTIFICATE_DIR": str(self.instance / "certificates"),
             "BENCH_INSTANCE_DIR": str(self.instance),
             "WEB_CONCURRENCY": str(WORKERS),
