@@ -71,6 +71,7 @@ def current_app_languages() -> list[str]:
 
 def configure_extensions(app: Flask) -> None:
     import lms.models  # noqa: F401  (registers every table)
+    import lms.stage_kinds  # noqa: F401  (registers every stage kind with the pipeline core)
     from lms.pipeline import legacy
 
     legacy.install()

@@ -1,7 +1,7 @@
-"""When an exam is open to a trainee, as one service that the later stages plug into.
+"""When an exam is open to a trainee.
 
-The stage-1 exam opens when every distance module is done and its window is open; the final exam needs
-stage 1 passed and its day; a practice quiz opens with its module. Each closed gate says why and when.
+An exam stage opens when the stages it comes after are passed (the pipeline core asks their kinds) and the
+cohort's window for it is open; a practice quiz opens with its module. Each closed gate says why and when.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms.courses.models import Cohort, Enrolment
-from lms.courses.services import enrolment_progress, is_module_open, module_opens_on
-from lms.exams.models import FINAL, GRADED, IN_PROGRESS, PRACTICE, STAGE1, Exam, ExamAttempt
+from lms.courses.services import is_module_open, module_opens_on
+from lms.exams.models import GRADED, IN_PROGRESS, PRACTICE, Exam, ExamAttempt
 from lms.extensions import db
+from lms.pipeline.models import CohortStageWindow
+from lms.pipeline.outcome import prerequisites_gate
 from lms.timeutil import utcnow
 
 
@@ -36,14 +38,15 @@ def practice_quiz(module) -> Exam | None:
 
 
 def window(cohort: Cohort, exam: Exam) -> tuple[datetime, datetime] | None:
-    """The exam's window from the cohort calendar, as UTC datetimes [start, end). None for practice."""
-    if exam.kind == STAGE1:
-        first, last = cohort.stage1_opens, cohort.stage1_closes
-    elif exam.kind == FINAL:
-        first = last = cohort.final_exam_on
-    else:
+    """The exam's window from the cohort's dates for its stage, as UTC datetimes [start, end). None for a
+    practice quiz (or an exam of no stage)."""
+    if exam.stage_id is None:
         return None
-    return datetime.combine(first, time.min), datetime.combine(last + timedelta(days=1), time.min)
+    row = db.session.scalar(select(CohortStageWindow).where(CohortStageWindow.cohort_id == cohort.id,
+                                                            CohortStageWindow.stage_id == exam.stage_id))
+    if row is None:
+        return None
+    return datetime.combine(row.opens_on, time.min), datetime.combine(row.closes_on + timedelta(days=1), time.min)
 
 
 def has_passed(enrolment: Enrolment, exam: Exam | None) -> bool:
@@ -78,13 +81,6 @@ def open_attempt(enrolment: Enrolment, exam: Exam) -> ExamAttempt | None:
         ExamAttempt.status == IN_PROGRESS))
 
 
-def final_requirements() -> list:
-    """Requirements of the final exam beyond stage 1: each returns why the gate stays closed, or None."""
-    from lms.intensive.services import attendance_requirement
-
-    return [attendance_requirement]
-
-
 def exam_gate(enrolment: Enrolment, exam: Exam, now: datetime | None = None) -> Gate:
     """May this trainee start (or resume) an attempt at this exam now?"""
     now = now or utcnow()
@@ -98,18 +94,15 @@ def exam_gate(enrolment: Enrolment, exam: Exam, now: datetime | None = None) -> 
         return Gate(True)
     if open_attempt(enrolment, exam) is not None:
         return Gate(True)
-    start, end = window(cohort, exam)
+    bounds = window(cohort, exam)
+    if bounds is None:
+        return Gate(False, _("This exam is not on your cohort's calendar."))
+    start, end = bounds
     if has_passed(enrolment, exam):
         return Gate(False, _("You have passed this exam."))
-    if exam.kind == STAGE1 and not enrolment_progress(enrolment).complete:
-        return Gate(False, _("Opens when every distance module is done."), start.date())
-    if exam.kind == FINAL:
-        if not has_passed(enrolment, exam_for(cohort.programme_id, STAGE1)):
-            return Gate(False, _("Opens after you pass the stage-1 exam."), start.date())
-        for requirement in final_requirements():
-            problem = requirement(enrolment, now)
-            if problem:
-                return Gate(False, problem, start.date())
+    prerequisites = prerequisites_gate(enrolment, exam.stage, now)
+    if not prerequisites.open:
+        return Gate(False, prerequisites.reason, start.date())
     if now < start:
         return Gate(False, _("Opens on %(date)s.", date=format_date(start.date())), start.date())
     if now >= end:

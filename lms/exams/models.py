@@ -112,11 +112,9 @@ class Exam(db.Model):
 
     @property
     def required_percent(self) -> int:
-        """The pass mark: the programme's for stage 1 and the final exam, the exam's own for practice."""
-        if self.kind == STAGE1:
-            return self.programme.stage1_pass_mark
-        if self.kind == FINAL:
-            return self.programme.final_pass_mark
+        """The pass mark: its stage's pass rule for an exam stage, the exam's own for a practice quiz."""
+        if self.stage is not None:
+            return int((self.stage.rule or {}).get("score", self.pass_mark))
         return self.pass_mark
 
     @property

@@ -25,6 +25,7 @@ from lms.intensive.models import (
     PracticalScore,
     RubricCriterion,
 )
+from lms.pipeline.models import ProgrammeStage
 from lms.timeutil import utcnow
 
 CHECKIN_PERIOD = 30  # seconds a self check-in code stays current
@@ -101,16 +102,17 @@ class AttendanceSummary:
         return round(100 * self.attended / self.total_days, 1) if self.total_days else 0.0
 
 
-def cohort_attendance(cohort: Cohort) -> dict[int, AttendanceSummary]:
-    """Attendance of every enrolment of a cohort, keyed by enrolment id, in one query."""
-    total = cohort.programme.intensive_days
-    summaries: dict[int, AttendanceSummary] = defaultdict(lambda: AttendanceSummary(total))
+def stage_attendance(cohort: Cohort, stages: list) -> dict[tuple[int, int], AttendanceSummary]:
+    """(stage id, enrolment id) -> attendance in that stage's sessions, for every sessions stage asked, in one
+    query. The share is of the stage's planned sessions (`settings["sessions"]`), marked or not."""
+    planned = {s.id: int((s.settings or {}).get("sessions", 0)) for s in stages}
+    summaries: dict[tuple[int, int], AttendanceSummary] = {}
     rows = db.session.execute(
-        select(Attendance.enrolment_id, Attendance.status, IntensiveSession.day_number)
+        select(Attendance.enrolment_id, Attendance.status, IntensiveSession.day_number, IntensiveSession.stage_id)
         .join(IntensiveSession, IntensiveSession.id == Attendance.session_id)
-        .where(IntensiveSession.cohort_id == cohort.id))
-    for enrolment_id, status, day in rows:
-        summary = summaries[enrolment_id]
+        .where(IntensiveSession.cohort_id == cohort.id, IntensiveSession.stage_id.in_(list(planned))))
+    for enrolment_id, status, day, stage_id in rows:
+        summary = summaries.setdefault((stage_id, enrolment_id), AttendanceSummary(planned[stage_id]))
         summary.marked += 1
         summary.by_day[day] = status
         if status in ATTENDED:
@@ -118,18 +120,33 @@ def cohort_attendance(cohort: Cohort) -> dict[int, AttendanceSummary]:
     return summaries
 
 
+def intensive_stage(programme_id: int):
+    """The programme's first sessions stage: the intensive that these screens run."""
+    return db.session.scalar(select(ProgrammeStage).where(ProgrammeStage.programme_id == programme_id,
+                                                          ProgrammeStage.kind == "sessions")
+                             .order_by(ProgrammeStage.position).limit(1))
+
+
+def practical_stage(programme_id: int):
+    """The programme's first practical stage."""
+    return db.session.scalar(select(ProgrammeStage).where(ProgrammeStage.programme_id == programme_id,
+                                                          ProgrammeStage.kind == "practical")
+                             .order_by(ProgrammeStage.position).limit(1))
+
+
+def cohort_attendance(cohort: Cohort) -> dict[int, AttendanceSummary]:
+    """Attendance of every enrolment of a cohort in its intensive, keyed by enrolment id."""
+    stage = intensive_stage(cohort.programme_id)
+    planned = int((stage.settings or {}).get("sessions", 0)) if stage else 0
+    found = stage_attendance(cohort, [stage]) if stage else {}
+    summaries: dict[int, AttendanceSummary] = defaultdict(lambda: AttendanceSummary(planned))
+    for (_stage_id, enrolment_id), summary in found.items():
+        summaries[enrolment_id] = summary
+    return summaries
+
+
 def enrolment_attendance(enrolment: Enrolment) -> AttendanceSummary:
     return cohort_attendance(enrolment.cohort)[enrolment.id]
-
-
-def attendance_requirement(enrolment: Enrolment, now: datetime) -> str | None:
-    """The final exam's attendance gate: the reason it stays closed, or None."""
-    programme = enrolment.cohort.programme
-    summary = enrolment_attendance(enrolment)
-    if summary.percent < programme.attendance_threshold:
-        return _("Attendance %(have)s %%, %(need)d %% needed.", have=f"{summary.percent:g}",
-                 need=programme.attendance_threshold)
-    return None
 
 
 # ---- self check-in ----------------------------------------------------------------------------
@@ -253,24 +270,43 @@ class PracticalResult:
     disagreement: bool = False
 
 
-def practical_results(cohort: Cohort) -> dict[int, PracticalResult]:
-    """The practical result of every enrolment in a cohort, in two queries."""
-    programme = cohort.programme
-    criteria = rubric(programme)
-    max_total = sum(c.scale_max for c in criteria)
-    by_enrolment: dict[int, list[PracticalScore]] = defaultdict(list)
+def stage_practicals(cohort: Cohort, stages: list) -> tuple[dict[tuple[int, int], PracticalResult], dict[int, int]]:
+    """(stage id, enrolment id) -> the practical result, for every practical stage asked, in two queries:
+    the mean of the markers' scores per criterion against the stage's pass mark and each criterion's minimum.
+    Also each stage's rubric total, for those not scored yet."""
+    criteria: dict[int, list[RubricCriterion]] = defaultdict(list)
+    for criterion in db.session.scalars(select(RubricCriterion).where(
+            RubricCriterion.stage_id.in_([s.id for s in stages])).order_by(RubricCriterion.position)):
+        criteria[criterion.stage_id].append(criterion)
+    rows_of: dict[tuple[int, int], list[PracticalScore]] = defaultdict(list)
     for row in db.session.scalars(select(PracticalScore).join(Enrolment, Enrolment.id == PracticalScore.enrolment_id)
-                                  .where(Enrolment.cohort_id == cohort.id)):
-        by_enrolment[row.enrolment_id].append(row)
-    results: dict[int, PracticalResult] = defaultdict(lambda: PracticalResult(0, max_total=max_total))
-    for enrolment_id, rows in by_enrolment.items():
-        totals = [sum(r.scores.get(str(c.id), 0) for c in criteria) for r in rows]
-        means = {c.id: sum(r.scores.get(str(c.id), 0) for r in rows) / len(rows) for c in criteria}
-        below = [c.name for c in criteria if means[c.id] < c.minimum]
+                                  .where(Enrolment.cohort_id == cohort.id,
+                                         PracticalScore.stage_id.in_([s.id for s in stages]))):
+        rows_of[(row.stage_id, row.enrolment_id)].append(row)
+    by_id = {s.id: s for s in stages}
+    results = {}
+    for (stage_id, enrolment_id), rows in rows_of.items():
+        stage, marks = by_id[stage_id], criteria[stage_id]
+        max_total = sum(c.scale_max for c in marks)
+        totals = [sum(r.scores.get(str(c.id), 0) for c in marks) for r in rows]
+        means = {c.id: sum(r.scores.get(str(c.id), 0) for r in rows) / len(rows) for c in marks}
+        below = [c.name for c in marks if means[c.id] < c.minimum]
         total = sum(means.values())
         percent = round(100 * total / max_total, 1) if max_total else 0.0
-        results[enrolment_id] = PracticalResult(
+        results[(stage_id, enrolment_id)] = PracticalResult(
             markers=len(rows), total=round(total, 2), max_total=max_total, percent=percent,
-            passed=not below and percent >= programme.practical_threshold, below_minimum=below,
-            disagreement=len(totals) > 1 and max(totals) - min(totals) > programme.marker_margin)
+            passed=not below and percent >= int((stage.rule or {}).get("score", 0)), below_minimum=below,
+            disagreement=len(totals) > 1 and max(totals) - min(totals) > int(
+                (stage.settings or {}).get("marker_margin", 0)))
+    return results, {s.id: sum(c.scale_max for c in criteria[s.id]) for s in stages}
+
+
+def practical_results(cohort: Cohort) -> dict[int, PracticalResult]:
+    """The practical result of every enrolment in a cohort, keyed by enrolment id."""
+    stage = practical_stage(cohort.programme_id)
+    found, max_totals = stage_practicals(cohort, [stage]) if stage else ({}, {})
+    results: dict[int, PracticalResult] = defaultdict(
+        lambda: PracticalResult(0, max_total=max_totals.get(stage.id, 0) if stage else 0))
+    for (_stage_id, enrolment_id), result in found.items():
+        results[enrolment_id] = result
     return results

@@ -35,7 +35,7 @@ def test_stage_one_gate_needs_modules_then_window(app, setup):
     cohort, exam, enrolment, _ = setup
     with app.test_request_context():
         gate = exam_gate(enrolment, exam, _noon(cohort.stage1_opens))
-        assert not gate.open and "every distance module" in gate.reason
+        assert not gate.open and "every module of “Distance learning”" in gate.reason
         _complete_distance(enrolment)
         early = exam_gate(enrolment, exam, _noon(cohort.stage1_opens) - timedelta(days=1))
         assert not early.open and "Opens on" in early.reason and early.opens_on == cohort.stage1_opens
@@ -50,7 +50,7 @@ def test_final_exam_needs_stage_one_passed_and_attendance(app, db, setup, make_e
     cohort, stage1, enrolment, trainer = setup
     final = make_exam(cohort.programme, "final", types=("single",))
     with app.test_request_context():
-        assert "pass the stage-1 exam" in exam_gate(enrolment, final, _noon(cohort.final_exam_on)).reason
+        assert "Opens after you pass “Stage-1 exam”" in exam_gate(enrolment, final, _noon(cohort.final_exam_on)).reason
         db.session.add(ExamAttempt(exam=stage1, enrolment=enrolment, status=GRADED, passed=True, percent=90))
         db.session.flush()
         days = ensure_sessions(cohort)

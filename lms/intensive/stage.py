@@ -1,0 +1,73 @@
+"""The `sessions` stage kind (attendance at sessions in the room or online, passed at an attendance share)
+and the `practical` stage kind (a rubric-scored teach-back with the two-marker rules)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_babel import gettext as _
+
+from lms.intensive.services import AttendanceSummary, PracticalResult, stage_attendance, stage_practicals
+from lms.pipeline.registry import StageKind, StageResult, register, stage_title
+
+
+def _need(stage, key: str) -> int:
+    return int((stage.rule or {}).get(key, 0))
+
+
+@register
+class SessionsKind(StageKind):
+    name = "sessions"
+
+    def results(self, stages, cohort, enrolment_ids: Iterable[int]) -> dict[tuple[int, int], StageResult]:
+        wanted = set(enrolment_ids)
+        results = {}
+        for (stage_id, enrolment_id), summary in stage_attendance(cohort, stages).items():
+            if enrolment_id in wanted:
+                stage = next(s for s in stages if s.id == stage_id)
+                results[(stage_id, enrolment_id)] = StageResult(
+                    passed=summary.percent >= _need(stage, "attendance"), percent=summary.percent,
+                    attempts=summary.marked, detail=summary)
+        for stage in stages:  # nobody marked yet: 0 % attended, passed only where nothing is required
+            planned = int((stage.settings or {}).get("sessions", 0))
+            for enrolment_id in wanted:
+                results.setdefault((stage.id, enrolment_id), StageResult(
+                    passed=_need(stage, "attendance") <= 0, percent=0.0, detail=AttendanceSummary(planned)))
+        return results
+
+    def reason(self, stage, result: StageResult) -> str:
+        return _("Attendance %(have)s %%, %(need)d %% needed.", have=f"{result.percent or 0:g}",
+                 need=_need(stage, "attendance"))
+
+    def gate_reason(self, stage, result: StageResult) -> str:
+        return self.reason(stage, result)
+
+
+@register
+class PracticalKind(StageKind):
+    name = "practical"
+
+    def results(self, stages, cohort, enrolment_ids: Iterable[int]) -> dict[tuple[int, int], StageResult]:
+        wanted = set(enrolment_ids)
+        found, max_totals = stage_practicals(cohort, stages)
+        results = {key: StageResult(passed=bool(result.passed), percent=result.percent, attempts=result.markers,
+                                    detail=result)
+                   for key, result in found.items() if key[1] in wanted}
+        for stage in stages:  # not scored yet
+            for enrolment_id in wanted:
+                results.setdefault((stage.id, enrolment_id),
+                                   StageResult(detail=PracticalResult(0, max_total=max_totals[stage.id])))
+        return results
+
+    def reason(self, stage, result: StageResult) -> str:
+        title, practical = stage_title(stage), result.detail
+        if practical is None or practical.markers == 0:
+            return _("%(stage)s not scored yet.", stage=title)
+        if practical.below_minimum:
+            return _("%(stage)s: below the minimum on %(names)s.", stage=title,
+                     names=", ".join(practical.below_minimum))
+        return _("%(stage)s %(have)s %%, %(need)d %% needed.", stage=title, have=f"{practical.percent or 0:g}",
+                 need=_need(stage, "score"))
+
+    def gate_reason(self, stage, result: StageResult) -> str:
+        return _("Opens after your “%(stage)s” is scored and passed.", stage=stage_title(stage))

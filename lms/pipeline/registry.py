@@ -1,0 +1,69 @@
+"""Stage kinds behind one interface, looked up by the name stored on the stage row.
+
+A kind lives in the area that owns its data (modules in courses, exams in exams, sessions and practicals in
+intensive) and registers itself here; the core asks kinds and never imports an area. As CTFd does with its
+challenge types: one class per kind, a dictionary of them, and a lookup from the stored name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from flask_babel import gettext as _
+
+from lms.content import pick
+
+
+@dataclass
+class StageResult:
+    """Where one participant stands in one stage."""
+
+    passed: bool = False
+    percent: float | None = None  # the figure shown and compared with the pass rule; None: nothing yet
+    attempts: int = 0  # how much was recorded (attempts, marks, scores, lessons)
+    waiting: bool = False  # done, but waiting for someone else (essays to grade)
+    detail: object = None  # the kind's own record, for its own cards and columns
+
+
+class UnknownKind(LookupError):
+    pass
+
+
+class StageKind:
+    """What every kind answers. `results` loads every stage of its kind in a cohort at once, so pages that
+    show a cohort make one call per kind however many participants and stages there are."""
+
+    name: ClassVar[str]
+
+    def results(self, stages: list, cohort, enrolment_ids: Iterable[int]) -> dict[tuple[int, int], StageResult]:
+        """(stage id, enrolment id) -> result, for every stage and enrolment asked (missing ones: nothing yet)."""
+        raise NotImplementedError
+
+    def reason(self, stage, result: StageResult) -> str:
+        """Why a participant has not passed this stage yet, in words for them and their trainer."""
+        return _("%(stage)s not passed yet.", stage=stage_title(stage))
+
+    def gate_reason(self, stage, result: StageResult) -> str:
+        """Why a later stage that needs this one is still closed."""
+        return _("Opens after you pass “%(stage)s”.", stage=stage_title(stage))
+
+
+KINDS: dict[str, StageKind] = {}
+
+
+def register(cls: type[StageKind]) -> type[StageKind]:
+    KINDS[cls.name] = cls()
+    return cls
+
+
+def kind_of(stage) -> StageKind:
+    try:
+        return KINDS[stage.kind]
+    except KeyError:
+        raise UnknownKind(stage.kind) from None
+
+
+def stage_title(stage) -> str:
+    """The stage's title in the reader's language, else English, else its key."""
+    return pick(stage.title) or stage.key
