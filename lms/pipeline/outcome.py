@@ -64,16 +64,26 @@ def decide(stages: list[ProgrammeStage], results: dict[str, StageResult], fallba
            finished: bool) -> PipelineOutcome:
     """The rules, on plain values, so each case can be tested alone."""
     reasons = [kind_of(s).reason(s, results[s.key]) for s in stages if s.required and not results[s.key].passed]
-    fallback_keys = (fallback_rule or {}).get("passed") or []
     if not reasons:
         status = CERTIFIED
     elif not finished:
         status = IN_PROGRESS
-    elif fallback_keys and all(results[key].passed for key in fallback_keys if key in results):
+    elif fallback_earned(fallback_rule, results):
         status = FALLBACK_AWARD
     else:
         status = NOT_COMPLETED
     return PipelineOutcome(status, results, reasons)
+
+
+def fallback_earned(rule: dict | None, results: dict[str, StageResult]) -> bool:
+    """The fallback award's condition: {"passed": [stage keys]} and/or {"at_least": {stage key: percent}}
+    (e.g. attendance of 75 % in a sessions stage whose own pass mark is higher). No rule: no fallback."""
+    rule = rule or {}
+    passed, at_least = rule.get("passed") or [], rule.get("at_least") or {}
+    if not passed and not at_least:
+        return False
+    return (all(results[key].passed for key in passed if key in results)
+            and all((results[key].percent or 0) >= need for key, need in at_least.items() if key in results))
 
 
 def last_day(stages: list[ProgrammeStage], windows: dict[int, CohortStageWindow]) -> date | None:

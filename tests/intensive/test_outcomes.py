@@ -89,3 +89,11 @@ def test_two_exams_and_no_modules(app):
         outcome = decide(pipeline, {"written": StageResult(passed=True, percent=61, attempts=1),
                                     "oral": StageResult(attempts=0)}, {"passed": ["written"]}, finished=True)
     assert outcome.status == FALLBACK_AWARD and outcome.reasons == ["Oral exam not taken yet."]
+
+
+def test_a_fallback_award_on_an_attendance_share(app):
+    seminar = [stage("days", "sessions", "Seminar days", attendance=100)]
+    rule = {"at_least": {"days": 50}}
+    with app.test_request_context():
+        assert decide(seminar, {"days": StageResult(percent=50.0)}, rule, finished=True).status == FALLBACK_AWARD
+        assert decide(seminar, {"days": StageResult(percent=49.0)}, rule, finished=True).status == NOT_COMPLETED
