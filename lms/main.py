@@ -12,9 +12,9 @@ from lms.certificates.services import certificates_of
 from lms.courses import services
 from lms.courses.enrolment import enrolment_counts
 from lms.courses.models import Cohort, Programme, cohort_trainers
-from lms.courses.timeline import build_timeline
 from lms.extensions import db
 from lms.forms import ConfirmForm
+from lms.pipeline.timeline import build_timeline
 
 bp = Blueprint("main", __name__)
 
@@ -43,7 +43,12 @@ def home():
 
 
 def trainee_home():
-    timelines = [build_timeline(e) for e in services.trainee_enrolments(current_user)]
+    timelines = []
+    for enrolment in services.trainee_enrolments(current_user):
+        timeline = build_timeline(enrolment)
+        if enrolment.cohort.programme.modules:  # distance learning by week, for programmes that have it
+            timeline.progress = services.enrolment_progress(enrolment)
+        timelines.append(timeline)
     certificates = {}
     for certificate in reversed(certificates_of(current_user)):  # newest last, so it wins
         if certificate.status == ISSUED:

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from flask import url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.courses.models import Enrolment, Lesson, LessonCompletion, Module
+from lms.courses.services import enrolment_progress, next_lesson
 from lms.extensions import db
 from lms.pipeline.registry import StageKind, StageResult, register, stage_title
+from lms.pipeline.timeline import DONE, LOCKED, OPEN, NextStep
 
 
 def required_share(stage) -> int:
@@ -45,7 +49,8 @@ class ModulesKind(StageKind):
                 count = done.get((stage.id, enrolment_id), 0)
                 percent = round(100 * count / total, 1) if total else 0.0
                 results[(stage.id, enrolment_id)] = StageResult(
-                    passed=total > 0 and percent >= required_share(stage), percent=percent, attempts=count)
+                    passed=total > 0 and percent >= required_share(stage), percent=percent, attempts=count,
+                    detail=(count, total))
         return results
 
     def reason(self, stage, result: StageResult) -> str:
@@ -57,3 +62,35 @@ class ModulesKind(StageKind):
             return _("Opens when every module of “%(stage)s” is done.", stage=stage_title(stage))
         return _("Opens when %(need)d %% of “%(stage)s” is done.", need=required_share(stage),
                  stage=stage_title(stage))
+
+    def has_results(self, stage) -> bool:
+        return bool(db.session.scalar(select(func.count()).select_from(LessonCompletion)
+                                      .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+                                      .join(Module, Module.id == Lesson.module_id).where(Module.stage_id == stage.id)))
+
+    def card(self, context):
+        done, total = context.result.detail or (0, 0)
+        if context.result.passed:
+            detail = (_("All %(n)d lessons done.", n=total) if done >= total else
+                      _("%(done)d of %(total)d lessons done.", done=done, total=total))
+            return context.card(DONE, detail)
+        if context.opens and context.today < context.opens:
+            return context.card(LOCKED, context.opens_text())
+        return context.card(OPEN, _("%(done)d of %(total)d lessons done.", done=done, total=total))
+
+    def next_step(self, context, card):
+        if card.status != OPEN:
+            return None
+        enrolment = context.enrolment
+        progress = enrolment_progress(enrolment)
+        lesson = next_lesson(enrolment, progress, context.today)
+        if lesson:
+            return NextStep(
+                _("Continue with “%(lesson)s” in %(module)s.", lesson=lesson.title, module=lesson.module.title),
+                url_for("courses.lesson", cohort_id=enrolment.cohort_id, lesson_id=lesson.id),
+                _("Continue learning"))
+        week = next((w for w in progress.weeks if w.opens_on > context.today), None)
+        if week:
+            return NextStep(_("You are up to date. Week %(n)d opens on %(date)s.", n=week.week,
+                              date=format_date(week.opens_on)))
+        return None

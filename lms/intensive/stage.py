@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask import url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
+from sqlalchemy import func, select
 
+from lms.extensions import db
+from lms.intensive.models import Attendance, IntensiveSession, PracticalScore
 from lms.intensive.services import AttendanceSummary, PracticalResult, stage_attendance, stage_practicals
 from lms.pipeline.registry import StageKind, StageResult, register, stage_title
+from lms.pipeline.timeline import CLOSED, DONE, LOCKED, OPEN
 
 
 def _need(stage, key: str) -> int:
@@ -42,6 +48,26 @@ class SessionsKind(StageKind):
     def gate_reason(self, stage, result: StageResult) -> str:
         return self.reason(stage, result)
 
+    def has_results(self, stage) -> bool:
+        return bool(db.session.scalar(select(func.count()).select_from(Attendance)
+                                      .join(IntensiveSession, IntensiveSession.id == Attendance.session_id)
+                                      .where(IntensiveSession.stage_id == stage.id)))
+
+    def card(self, context):
+        status, stage = context.window_status(), context.stage
+        planned = int((stage.settings or {}).get("sessions", 0))
+        if status == LOCKED:
+            return context.card(LOCKED, _("%(days)d days from %(date)s.", days=planned,
+                                          date=format_date(context.opens)))
+        attendance = _("Attendance %(have)s %% (%(need)d %% needed).", have=f"{context.result.percent or 0:g}",
+                       need=_need(stage, "attendance"))
+        if status == OPEN:
+            return context.card(
+                OPEN, _("Running until %(date)s.", date=format_date(context.closes)) + " " + attendance,
+                extra_url=url_for("intensive.checkin", cohort_id=context.enrolment.cohort_id),
+                extra_action=_("Check in"))
+        return context.card(DONE if context.result.passed else CLOSED, attendance)
+
 
 @register
 class PracticalKind(StageKind):
@@ -71,3 +97,16 @@ class PracticalKind(StageKind):
 
     def gate_reason(self, stage, result: StageResult) -> str:
         return _("Opens after your “%(stage)s” is scored and passed.", stage=stage_title(stage))
+
+    def has_results(self, stage) -> bool:
+        return bool(db.session.scalar(select(func.count()).select_from(PracticalScore)
+                                      .where(PracticalScore.stage_id == stage.id)))
+
+    def card(self, context):
+        result, status = context.result, context.window_status()
+        if result.passed:
+            return context.card(DONE, _("Passed with %(percent)s %%.", percent=f"{result.percent:g}"))
+        if status == LOCKED:
+            return context.card(LOCKED, _("Scored between %(start)s and %(end)s.", start=format_date(context.opens),
+                                          end=format_date(context.closes)))
+        return context.card(OPEN if status == OPEN else CLOSED, self.reason(context.stage, result))

@@ -48,6 +48,18 @@ class StageKind:
         """Why a later stage that needs this one is still closed."""
         return _("Opens after you pass “%(stage)s”.", stage=stage_title(stage))
 
+    def has_results(self, stage) -> bool:
+        """Has any participant of any cohort a result in this stage (so it may not be removed or change kind)?"""
+        return False
+
+    def card(self, context):
+        """The participant's timeline card for this stage (`lms.pipeline.timeline.Card`)."""
+        raise NotImplementedError
+
+    def next_step(self, context, card):
+        """The one thing to do now in this stage, if the stage has one (a `NextStep`), else None."""
+        return None
+
 
 KINDS: dict[str, StageKind] = {}
 

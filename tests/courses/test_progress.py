@@ -6,7 +6,7 @@ import pytest
 
 from lms.courses import services
 from lms.courses.models import Enrolment
-from lms.courses.timeline import build_timeline
+from lms.pipeline.timeline import build_timeline
 from tests.conftest import count_queries
 
 START = date(2026, 3, 2)
@@ -77,8 +77,8 @@ def _statuses(enrolment, today):
 def test_timeline_before_the_start_is_all_locked(app, enrolment):
     with app.test_request_context():
         timeline = build_timeline(enrolment, START - timedelta(days=1))
-    assert [s.status for s in timeline.stages] == ["locked"] * 5
-    assert "starts on" in timeline.next_step.text
+    assert [s.status for s in timeline.stages] == ["locked"] * 6
+    assert timeline.next_step.text.startswith("Next: Distance learning. Opens on")
 
 
 def test_timeline_in_week_two_points_to_the_next_lesson(app, enrolment):
@@ -86,7 +86,7 @@ def test_timeline_in_week_two_points_to_the_next_lesson(app, enrolment):
     services.mark_lesson_done(enrolment, first, START)
     with app.test_request_context():
         timeline = build_timeline(enrolment, START + timedelta(days=8))
-    assert [s.status for s in timeline.stages] == ["open", "locked", "locked", "locked", "locked"]
+    assert [s.status for s in timeline.stages] == ["open", "locked", "locked", "locked", "locked", "locked"]
     assert timeline.next_step.url.endswith(f"/lessons/{enrolment.cohort.programme.modules[0].lessons[1].id}")
 
 
@@ -119,8 +119,8 @@ def test_intensive_follows_the_calendar_and_attendance(app, enrolment, make_trai
 def test_final_follows_the_calendar(app, enrolment):
     cohort = enrolment.cohort
     with app.test_request_context():
-        assert _statuses(enrolment, cohort.final_exam_on)[3] == "open"
-        assert _statuses(enrolment, cohort.final_exam_on + timedelta(days=1))[3] == "closed"
+        assert _statuses(enrolment, cohort.final_exam_on)[4] == "open"
+        assert _statuses(enrolment, cohort.final_exam_on + timedelta(days=1))[4] == "closed"
 
 
 @pytest.mark.parametrize("size", [3, 40])
