@@ -21,6 +21,7 @@ class Programme(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     slug: Mapped[str | None] = mapped_column(String(80), unique=True)
+    title: Mapped[dict | None] = mapped_column(JSON)  # {"en": ..., "az": ..., "ru": ...}; "en" is `name`
     description: Mapped[str] = mapped_column(Text, default="")
     distance_weeks: Mapped[int] = mapped_column(default=4)
     stage1_pass_mark: Mapped[int] = mapped_column(default=70)  # percent
@@ -39,6 +40,7 @@ class Programme(db.Model):
     fallback_rule: Mapped[dict | None] = mapped_column(JSON)  # when the fallback award is earned
     requires_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
     validity_years: Mapped[int] = mapped_column(default=3)
+    validity_months: Mapped[int | None]  # of the certificate; 0: it does not expire (kept beside validity_years)
     group_size_cap: Mapped[int] = mapped_column(default=25)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
