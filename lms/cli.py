@@ -17,6 +17,7 @@ def register_commands(app: Flask) -> None:
     from lms.certificates.cli import register_certificate_commands
 
     register_certificate_commands(app)
+    register_programme_commands(app)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Seed only when the database has no accounts yet.")
@@ -84,6 +85,43 @@ def register_commands(app: Flask) -> None:
         for o in outcomes:
             if o.code:
                 click.echo(o.code)
+
+
+def register_programme_commands(app: Flask) -> None:
+    @app.cli.command("programme-export")
+    @click.argument("slug")
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+                  help="The definition file to write (.yaml, or .json); banks go to banks/ beside it.")
+    def programme_export_command(slug: str, output: Path) -> None:
+        """Write a programme's definition file and its question banks (docs/programme-format.md)."""
+        from sqlalchemy import select
+
+        from lms.courses.models import Programme
+        from lms.pipeline.definition_store import export_definition
+
+        programme = db.session.scalar(select(Programme).where(Programme.slug == slug))
+        if programme is None:
+            raise click.ClickException(f"No programme has the slug {slug!r}.")
+        for path in export_definition(programme, output):
+            click.echo(f"Wrote {path}")
+
+    @app.cli.command("programme-import")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def programme_import_command(source: Path) -> None:
+        """Create, or update by its slug, the programme a definition file describes; a bad file changes nothing."""
+        from lms.pipeline.definition import DefinitionError
+        from lms.pipeline.definition_store import import_definition
+
+        try:
+            programme, created = import_definition(source)
+            db.session.commit()
+        except DefinitionError as error:
+            db.session.rollback()
+            for message in error.messages:
+                click.echo(message, err=True)
+            raise click.ClickException(f"{source}: refused; nothing was changed.") from None
+        click.echo(f"{'Created' if created else 'Updated'} programme {programme.slug}: "
+                   f"{len(programme.stages)} stages.")
 
 
 def register_backup_commands(app: Flask) -> None:

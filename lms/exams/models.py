@@ -20,6 +20,7 @@ QUESTION_TYPES = (SINGLE, MULTI, TRUEFALSE, SHORT, NUMERIC, MATCHING, ESSAY)
 ALL_OR_NOTHING, PARTIAL = "allornothing", "partial"
 # exam kinds
 PRACTICE, STAGE1, FINAL = "practice", "stage1", "final"
+STAGE = "stage"  # an exam of any pipeline stage, known by its stage (imported programmes)
 # when a trainee may see each part of the review of a graded attempt (lms/exams/review.py decides)
 IMMEDIATELY, AFTER_LAST_ATTEMPT, AFTER_CLOSE, AFTER_LAST_ATTEMPT_AND_CLOSE, NEVER = (
     "immediately", "after_last_attempt", "after_close", "after_last_attempt_and_close", "never")
