@@ -182,5 +182,5 @@ def test_the_demo_dashboards_show_every_outcome_and_risk(db, app):
                 statuses.add(row.status)
                 flags.extend(row.risks)
     assert {"certified", "attendance", "not_completed", "in_progress"} <= statuses
-    assert any("behind" in f for f in flags) and any("Stage 1 failed" in f for f in flags)
+    assert any("behind" in f for f in flags) and any("Stage-1 exam failed" in f for f in flags)
     assert any("absence" in f for f in flags)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from lms.courses.models import Enrolment, Lesson, LessonCompletion, Module
 from lms.courses.services import enrolment_progress, next_lesson
 from lms.extensions import db
-from lms.pipeline.registry import StageKind, StageResult, register, stage_title
+from lms.pipeline.registry import Cell, StageKind, StageResult, register, stage_title
 from lms.pipeline.timeline import DONE, LOCKED, OPEN, NextStep
 
 
@@ -67,6 +67,9 @@ class ModulesKind(StageKind):
         return bool(db.session.scalar(select(func.count()).select_from(LessonCompletion)
                                       .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
                                       .join(Module, Module.id == Lesson.module_id).where(Module.stage_id == stage.id)))
+
+    def cell(self, stage, result: StageResult) -> Cell:
+        return Cell(result.percent or 0.0)
 
     def card(self, context):
         done, total = context.result.detail or (0, 0)

@@ -13,7 +13,7 @@ from lms.courses.models import Enrolment
 from lms.exams.gates import attempts_used, exam_gate
 from lms.exams.models import GRADED, IN_PROGRESS, Exam, ExamAttempt
 from lms.extensions import db
-from lms.pipeline.registry import StageKind, StageResult, register, stage_title
+from lms.pipeline.registry import Cell, StageKind, StageResult, register, stage_title
 from lms.pipeline.timeline import CLOSED, DONE, LOCKED, OPEN, WAITING, NextStep
 
 
@@ -28,6 +28,7 @@ def exam_of(stage) -> Exam | None:
 @register
 class ExamKind(StageKind):
     name = "exam"
+    scored = True
 
     def results(self, stages, cohort, enrolment_ids: Iterable[int]) -> dict[tuple[int, int], StageResult]:
         """The attempt that counts is the best graded one; any ungraded submission means waiting. One query."""
@@ -108,6 +109,15 @@ class ExamKind(StageKind):
         status = CLOSED if context.closes and context.today > context.closes else LOCKED
         return context.card(status, gate.reason, url=url if result.attempts else None,
                             action=_("See your result") if result.attempts else None)
+
+    def cell(self, stage, result: StageResult) -> Cell:
+        cell = super().cell(stage, result)
+        return Cell(cell.value, (*cell.badges, "waiting")) if result.waiting else cell
+
+    def risks(self, stage, result: StageResult) -> list[str]:
+        if result.attempts and not result.passed and not result.waiting:
+            return [_("%(stage)s failed", stage=stage_title(stage))]
+        return []
 
     def next_step(self, context, card):
         if card.status == OPEN and card.url:

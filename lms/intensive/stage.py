@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.intensive.models import Attendance, IntensiveSession, PracticalScore
+from lms.intensive.models import ABSENT, EXCUSED, Attendance, IntensiveSession, PracticalScore
 from lms.intensive.services import AttendanceSummary, PracticalResult, stage_attendance, stage_practicals
-from lms.pipeline.registry import StageKind, StageResult, register, stage_title
+from lms.pipeline.registry import Cell, StageKind, StageResult, register, stage_title
 from lms.pipeline.timeline import CLOSED, DONE, LOCKED, OPEN
 
 
@@ -53,6 +53,20 @@ class SessionsKind(StageKind):
                                       .join(IntensiveSession, IntensiveSession.id == Attendance.session_id)
                                       .where(IntensiveSession.stage_id == stage.id)))
 
+    def cell(self, stage, result: StageResult) -> Cell:
+        summary = result.detail
+        note = _("%(marked)d/%(planned)d days marked", marked=summary.marked,
+                 planned=summary.total_days) if summary else ""
+        return Cell(result.percent or 0.0, note=note)
+
+    def risks(self, stage, result: StageResult) -> list[str]:
+        statuses = list(result.detail.by_day.values()) if result.detail else []
+        absences, excused = statuses.count(ABSENT), statuses.count(EXCUSED)
+        flags = [ngettext("%(num)d absence", "%(num)d absences", absences)] if absences else []
+        if excused:
+            flags.append(ngettext("%(num)d excused", "%(num)d excused", excused))
+        return flags
+
     def card(self, context):
         status, stage = context.window_status(), context.stage
         planned = int((stage.settings or {}).get("sessions", 0))
@@ -72,6 +86,13 @@ class SessionsKind(StageKind):
 @register
 class PracticalKind(StageKind):
     name = "practical"
+    scored = True
+
+    def cell(self, stage, result: StageResult) -> Cell:
+        cell = super().cell(stage, result)
+        if result.detail is not None and result.detail.disagreement:
+            return Cell(cell.value, (*cell.badges, "disagree"))
+        return cell
 
     def results(self, stages, cohort, enrolment_ids: Iterable[int]) -> dict[tuple[int, int], StageResult]:
         wanted = set(enrolment_ids)

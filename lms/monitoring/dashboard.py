@@ -1,7 +1,8 @@
-"""The trainer/coordinator cohort dashboard: one row a trainee, with at-risk flags, sorting, filtering and CSV.
+"""The trainer/coordinator cohort dashboard: one row a trainee, a column per stage of the programme's pipeline
+(each stage kind draws its own cell and at-risk flags), sorting, filtering and CSV.
 
 Every row is built from cohort-wide queries, so a dashboard costs the same, constant number of queries whatever
-the size of the cohort: `cohort_outcomes` (the programme's rules, shared with the rest of the LMS), and two
+the size of the cohort and however many stages: the pipeline's outcomes (one call per stage kind), and two
 lean equivalents, tested against the originals, of `cohort_enrolments` (plain columns, not ORM objects) and of
 `cohort_progress` (lessons done counted per week by the database, not a row per completed lesson). With a
 thousand trainees those two lean queries halve the time of the page (scripts/bench/dashboard.py).
@@ -17,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -26,20 +26,28 @@ from lms.certificates.models import PENDING, REVOKED, Certificate
 from lms.courses.models import Cohort, Enrolment, Lesson, LessonCompletion, Module, cohort_trainers
 from lms.courses.services import WeekProgress
 from lms.extensions import db
-from lms.intensive.models import ABSENT, EXCUSED
-from lms.monitoring.outcomes import (
-    ATTENDANCE_ONLY,
+from lms.pipeline.outcome import (
     CERTIFIED,
-    IN_PROGRESS_OUTCOME,
+    FALLBACK_AWARD,
+    IN_PROGRESS,
     NOT_COMPLETED,
     OUTCOME_LABELS,
     cohort_outcomes,
+    programme_stages,
 )
+from lms.pipeline.registry import Cell, StageResult, kind_of, stage_title
 from lms.timeutil import today as clock_today
 
 # Outcome statuses from the best to the worst: the order of the "outcome" sort and of the overview columns.
-OUTCOME_ORDER = (CERTIFIED, IN_PROGRESS_OUTCOME, ATTENDANCE_ONLY, NOT_COMPLETED)
-SORT_KEYS = ("name", "progress", "stage1", "attendance", "practical", "final", "outcome", "risk")
+OUTCOME_ORDER = (CERTIFIED, IN_PROGRESS, FALLBACK_AWARD, NOT_COMPLETED)
+FIXED_SORT_KEYS = ("name", "progress", "outcome", "risk")
+
+
+@dataclass
+class StageColumn:
+    key: str
+    title: str
+    scored: bool  # charted as a score distribution
 
 
 @dataclass
@@ -52,20 +60,8 @@ class DashboardRow:
     country: str
     weeks: list[WeekProgress]
     progress_percent: int
-    stage1_percent: float | None
-    stage1_passed: bool
-    stage1_attempts: int
-    stage1_waiting: bool  # an attempt submitted and not yet graded
-    attendance_percent: float
-    attendance_marked: int
-    absences: int
-    excused: int
-    practical_percent: float | None
-    practical_passed: bool | None
-    practical_disagreement: bool
-    final_percent: float | None
-    final_passed: bool
-    final_waiting: bool
+    results: dict[str, StageResult]  # stage key -> where the trainee stands
+    cells: list[Cell]  # one a stage column, in pipeline order
     status: str
     status_label: str
     reasons: list[str] = field(default_factory=list)
@@ -85,10 +81,11 @@ def cohort_week_progress(cohort: Cohort, enrolment_ids: Iterable[int]) -> dict[i
     a few thousand small rows instead of one row per completed lesson (tens of thousands): this was the
     dashboard's largest cost.
     """
-    weeks = range(1, cohort.programme.distance_weeks + 1)
     totals = dict(db.session.execute(
         select(Module.week, func.count(Lesson.id)).join(Lesson.module)
         .where(Module.programme_id == cohort.programme_id).group_by(Module.week)).all())
+    # No distance lessons (a seminar, a conference): no weeks to show.
+    weeks = range(1, max(cohort.programme.distance_weeks, *totals) + 1) if totals else range(0)
     done: dict[int, dict[int, int]] = {}
     for enrolment_id, week, count in db.session.execute(
             select(LessonCompletion.enrolment_id, Module.week, func.count())
@@ -122,38 +119,41 @@ def cohort_trainees(cohort: Cohort) -> list:
         .order_by(func.lower(User.name), Enrolment.id)))
 
 
-def cohort_dashboard(cohort: Cohort, today: date | None = None) -> list[DashboardRow]:
+def stage_columns(stages) -> list[StageColumn]:
+    return [StageColumn(s.key, stage_title(s), kind_of(s).scored) for s in stages]
+
+
+def sort_keys(columns: list[StageColumn]) -> tuple[str, ...]:
+    return (*FIXED_SORT_KEYS, *[c.key for c in columns])
+
+
+def cohort_dashboard(cohort: Cohort, today: date | None = None, stages: list | None = None) -> list[DashboardRow]:
     """One row per trainee of the cohort, ordered by name, in a constant number of queries."""
     today = today or clock_today()
+    stages = programme_stages(cohort.programme_id) if stages is None else stages
     trainees = cohort_trainees(cohort)
     progress = cohort_week_progress(cohort, [t.enrolment_id for t in trainees])
-    outcomes = cohort_outcomes(cohort, today)
+    outcomes = cohort_outcomes(cohort, today, stages)
     certificates = cohort_certificates(cohort)
     labels = {status: str(label) for status, label in OUTCOME_LABELS.items()}
+    kinds = [(s, kind_of(s)) for s in stages]
     flags = _RiskFlags()
     rows = []
     for trainee in trainees:
         weeks = progress[trainee.enrolment_id]
         o = outcomes[trainee.enrolment_id]
-        statuses = list(o.attendance.by_day.values())
-        absences, excused = statuses.count(ABSENT), statuses.count(EXCUSED)
         # A week without lessons cannot be behind, whatever WeekProgress.complete says of it.
         behind = [w.week for w in weeks if w.total and w.is_behind(today)]
-        stage1_failed = o.stage1.attempts > 0 and not o.stage1.passed and not o.stage1.waiting
+        risks = [flags.get(("behind", week), lambda w=week: _week_behind(w)) for week in behind]
+        for stage, kind in kinds:
+            risks.extend(kind.risks(stage, o.results[stage.key]))
         rows.append(DashboardRow(
             enrolment_id=trainee.enrolment_id, user_id=trainee.user_id, name=trainee.name, email=trainee.email,
             organisation=trainee.organisation or "", country=trainee.country or "",
-            weeks=weeks, progress_percent=_percent(weeks),
-            stage1_percent=o.stage1.percent, stage1_passed=o.stage1.passed, stage1_attempts=o.stage1.attempts,
-            stage1_waiting=o.stage1.waiting,
-            attendance_percent=o.attendance.percent, attendance_marked=o.attendance.marked,
-            absences=absences, excused=excused,
-            practical_percent=o.practical.percent, practical_passed=o.practical.passed,
-            practical_disagreement=o.practical.disagreement,
-            final_percent=o.final.percent, final_passed=o.final.passed, final_waiting=o.final.waiting,
+            weeks=weeks, progress_percent=_percent(weeks), results=o.results,
+            cells=[kind.cell(stage, o.results[stage.key]) for stage, kind in kinds],
             status=o.status, status_label=labels.get(o.status, o.status), reasons=o.reasons,
-            risks=flags(behind, stage1_failed, absences, excused), behind_weeks=behind,
-            certificate=certificates.get(trainee.enrolment_id),
+            risks=risks, behind_weeks=behind, certificate=certificates.get(trainee.enrolment_id),
         ))
     return rows
 
@@ -170,47 +170,20 @@ def cohort_certificates(cohort: Cohort) -> dict[int, str]:
 
 
 class _RiskFlags:
-    """risk_flags with each translation looked up once per dashboard, not once per trainee."""
+    """Flags translated once per dashboard, not once per trainee."""
 
     def __init__(self) -> None:
         self._cache: dict[tuple, str] = {}
 
-    def _get(self, key: tuple, make) -> str:
+    def get(self, key: tuple, make) -> str:
         text = self._cache.get(key)
         if text is None:
             text = self._cache[key] = make()
         return text
 
-    def __call__(self, behind_weeks: Iterable[int], stage1_failed: bool, absences: int, excused: int) -> list[str]:
-        flags = [self._get(("behind", week), lambda w=week: _week_behind(w)) for week in behind_weeks]
-        if stage1_failed:
-            flags.append(self._get(("stage1",), _stage1_failed))
-        if absences:
-            flags.append(self._get(("absent", absences), lambda: _absences(absences)))
-        if excused:
-            flags.append(self._get(("excused", excused), lambda: _excused(excused)))
-        return flags
-
 
 def _week_behind(week: int) -> str:
     return _("Week %(n)d behind", n=week)
-
-
-def _stage1_failed() -> str:
-    return _("Stage 1 failed")
-
-
-def _absences(n: int) -> str:
-    return ngettext("%(num)d absence", "%(num)d absences", n)
-
-
-def _excused(n: int) -> str:
-    return ngettext("%(num)d excused", "%(num)d excused", n)
-
-
-def risk_flags(behind_weeks: Iterable[int], stage1_failed: bool, absences: int, excused: int) -> list[str]:
-    """Short, readable at-risk flags, in a fixed order: weeks behind, stage 1 failed, absences, excused days."""
-    return _RiskFlags()(behind_weeks, stage1_failed, absences, excused)
 
 
 # ---- sorting and filtering --------------------------------------------------------------------
@@ -223,19 +196,18 @@ def _fold(text: str) -> str:
 _SORT_VALUES = {
     "name": lambda r: _fold(r.name),
     "progress": lambda r: r.progress_percent,
-    "stage1": lambda r: r.stage1_percent,
-    "attendance": lambda r: r.attendance_percent,
-    "practical": lambda r: r.practical_percent,
-    "final": lambda r: r.final_percent,
     "outcome": lambda r: OUTCOME_ORDER.index(r.status) if r.status in OUTCOME_ORDER else len(OUTCOME_ORDER),
     "risk": lambda r: len(r.risks),
 }
 
 
 def sort_rows(rows: Iterable[DashboardRow], key: str = "name", descending: bool = False) -> list[DashboardRow]:
-    """Rows sorted by one column (an unknown key sorts by name). Ties keep name order; rows without a value
-    (no exam taken, no practical scored) come last in either direction."""
-    value = _SORT_VALUES.get(key, _SORT_VALUES["name"])
+    """Rows sorted by one column: name, distance progress, outcome, risk or a stage's key (its figure); an
+    unknown key sorts by name. Ties keep name order; rows without a value (no exam taken, no practical scored)
+    come last in either direction."""
+    value = _SORT_VALUES.get(key)
+    if value is None:
+        value = (lambda r: r.results[key].percent) if rows and key in next(iter(rows)).results else _SORT_VALUES["name"]
     by_name = sorted(rows, key=lambda r: (_fold(r.name), r.enrolment_id))
     present = [r for r in by_name if value(r) is not None]
     missing = [r for r in by_name if value(r) is None]
@@ -272,16 +244,19 @@ def _text(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def dashboard_csv(rows: Iterable[DashboardRow], cohort: Cohort) -> bytes:
-    """The rows as CSV: UTF-8 with a byte-order mark (spreadsheets then read every script right), CRLF lines."""
-    weeks = cohort.programme.distance_weeks
+def dashboard_csv(rows: Iterable[DashboardRow], cohort: Cohort, stages: list | None = None) -> bytes:
+    """The rows as CSV: UTF-8 with a byte-order mark (spreadsheets then read every script right), CRLF lines.
+    Weeks of distance learning (when the programme has modules), then a column per stage, in pipeline order."""
+    stages = programme_stages(cohort.programme_id) if stages is None else stages
+    rows = list(rows)
+    weeks = max((len(r.weeks) for r in rows), default=0)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([
         _("Name"), _("Email"), _("Organisation"), _("Country"),
         *[_("Week %(n)d", n=n) + " %" for n in range(1, weeks + 1)],
-        *[title + " %" for title in (_("Distance total"), _("Stage 1"), _("Attendance"), _("Practical"),
-                                     _("Final exam"))],
+        *([_("Distance total") + " %"] if weeks else []),
+        *[stage_title(s) + " %" for s in stages],
         _("Outcome"), _("Certificate"), _("At risk"),
     ])
     for row in rows:
@@ -289,8 +264,8 @@ def dashboard_csv(rows: Iterable[DashboardRow], cohort: Cohort) -> bytes:
         writer.writerow([
             _text(row.name), _text(row.email), _text(row.organisation), _text(row.country),
             *[_number(by_week.get(n)) for n in range(1, weeks + 1)],
-            _number(row.progress_percent), _number(row.stage1_percent), _number(row.attendance_percent),
-            _number(row.practical_percent), _number(row.final_percent),
+            *([_number(row.progress_percent)] if weeks else []),
+            *[_number(cell.value) for cell in row.cells],
             row.status_label, row.certificate or "", "; ".join(row.risks),
         ])
     return buffer.getvalue().encode("utf-8-sig")
@@ -306,10 +281,6 @@ class CohortSummary:
     counts: dict[str, int]  # outcome status -> trainees
     at_risk: int
     mean_progress: float | None  # mean distance progress, percent; None without trainees
-
-    @property
-    def labelled_counts(self) -> list[tuple[str, str, int]]:
-        return [(status, str(OUTCOME_LABELS[status]), self.counts[status]) for status in OUTCOME_ORDER]
 
 
 def visible_cohorts(user) -> list[Cohort]:

@@ -13,7 +13,7 @@ from lms.courses.services import current_week
 from lms.extensions import db
 from lms.monitoring import dashboard as services
 from lms.monitoring.charts import progress_by_week_svg, score_distribution_svg
-from lms.monitoring.outcomes import OUTCOME_LABELS
+from lms.pipeline.outcome import OUTCOME_LABELS, programme_stages
 
 bp = Blueprint("monitoring", __name__)
 
@@ -43,12 +43,12 @@ def _table_labels() -> dict:
     }
 
 
-def _params() -> dict:
+def _params(sort_keys) -> dict:
     """The sort and filter of the request, cleaned: unknown values fall back to the defaults."""
     sort = request.args.get("sort", "name")
     outcome = request.args.get("outcome", "")
     return {
-        "sort": sort if sort in services.SORT_KEYS else "name",
+        "sort": sort if sort in sort_keys else "name",
         "desc": request.args.get("desc") == "1",
         "outcome": outcome if outcome in OUTCOME_LABELS else "",
         "at_risk": request.args.get("at_risk") == "1",
@@ -83,25 +83,26 @@ def _load(cohort_id: int) -> Cohort:
 @staff_required
 def dashboard(cohort_id: int):
     cohort = _load(cohort_id)
-    params = _params()
-    rows = services.cohort_dashboard(cohort)
+    stages = programme_stages(cohort.programme_id)
+    stage_columns = services.stage_columns(stages)
+    params = _params(services.sort_keys(stage_columns))
+    rows = services.cohort_dashboard(cohort, stages=stages)
     shown = _shown(rows, params)
-    weeks = cohort.programme.distance_weeks
-    charts = [  # SVG built by our code with every text escaped; the template marks it safe
-        progress_by_week_svg(rows, weeks),
-        score_distribution_svg([r.stage1_percent for r in rows], _("Stage-1 exam: best scores")),
-        score_distribution_svg([r.final_percent for r in rows], _("Final exam: best scores")),
-    ]
+    weeks = max((len(r.weeks) for r in rows), default=0)
+    charts = [progress_by_week_svg(rows, weeks)] if weeks else []
+    charts += [  # SVG built by our code with every text escaped; the template marks it safe
+        score_distribution_svg([r.results[c.key].percent for r in rows],
+                               _("%(stage)s: best scores", stage=c.title))
+        for c in stage_columns if c.scored]
     summary = services.summarise(cohort, rows)
-    columns = [("name", _("Trainee")), ("progress", _("Distance")), ("stage1", _("Stage 1")),
-               ("attendance", _("Attendance")), ("practical", _("Practical")), ("final", _("Final exam")),
-               ("outcome", _("Outcome")), ("risk", _("At risk"))]
+    columns = [("name", _("Trainee")), *[(c.key, c.title) for c in stage_columns], ("outcome", _("Outcome")),
+               ("risk", _("At risk"))]
     return render_template(
         "monitoring/dashboard.html", cohort=cohort, rows=shown, all_rows=rows, summary=summary,
         params=params, query=lambda **changes: _query(params, **changes), columns=columns, charts=charts,
         weeks=weeks, outcome_labels=[(k, str(OUTCOME_LABELS[k])) for k in services.OUTCOME_ORDER],
         at_risk_rows=[r for r in services.sort_rows(rows, "risk", descending=True) if r.risks],
-        shown_ids={r.enrolment_id for r in shown}, intensive_days=cohort.programme.intensive_days,
+        shown_ids={r.enrolment_id for r in shown}, stage_keys={c.key for c in stage_columns},
         current_week=current_week(cohort), t=_table_labels(),
     )
 
@@ -110,9 +111,11 @@ def dashboard(cohort_id: int):
 @staff_required
 def dashboard_csv(cohort_id: int):
     cohort = _load(cohort_id)
-    rows = _shown(services.cohort_dashboard(cohort), _params())
+    stages = programme_stages(cohort.programme_id)
+    rows = _shown(services.cohort_dashboard(cohort, stages=stages),
+                  _params(services.sort_keys(services.stage_columns(stages))))
     return Response(
-        services.dashboard_csv(rows, cohort),
+        services.dashboard_csv(rows, cohort, stages),
         mimetype="text/csv",
         headers={
             "Content-Type": "text/csv; charset=utf-8",

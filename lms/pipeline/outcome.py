@@ -92,10 +92,11 @@ def last_day(stages: list[ProgrammeStage], windows: dict[int, CohortStageWindow]
     return max(days) if days else None
 
 
-def cohort_outcomes(cohort, today: date | None = None) -> dict[int, PipelineOutcome]:
+def cohort_outcomes(cohort, today: date | None = None, stages: list[ProgrammeStage] | None = None
+                    ) -> dict[int, PipelineOutcome]:
     """The outcome of every enrolment of a cohort, keyed by enrolment id, in a fixed number of queries."""
     today = today or clock_today()
-    stages = programme_stages(cohort.programme_id)
+    stages = programme_stages(cohort.programme_id) if stages is None else stages
     ends = last_day(stages, cohort_windows(cohort.id))
     finished = ends is not None and today > ends
     enrolments = db.metadata.tables["enrolments"]

@@ -30,11 +30,21 @@ class UnknownKind(LookupError):
     pass
 
 
+@dataclass
+class Cell:
+    """One participant's figure in one stage, as the dashboard shows it."""
+
+    value: float | None  # the percent shown; None: nothing yet
+    badges: tuple[str, ...] = ()  # words the dashboard translates once: passed, failed, waiting, disagree
+    note: str = ""  # small text under the figure, e.g. "3/4 days marked"
+
+
 class StageKind:
     """What every kind answers. `results` loads every stage of its kind in a cohort at once, so pages that
     show a cohort make one call per kind however many participants and stages there are."""
 
     name: ClassVar[str]
+    scored: ClassVar[bool] = False  # the dashboard charts the distribution of this kind's figures
 
     def results(self, stages: list, cohort, enrolment_ids: Iterable[int]) -> dict[tuple[int, int], StageResult]:
         """(stage id, enrolment id) -> result, for every stage and enrolment asked (missing ones: nothing yet)."""
@@ -55,6 +65,16 @@ class StageKind:
     def card(self, context):
         """The participant's timeline card for this stage (`lms.pipeline.timeline.Card`)."""
         raise NotImplementedError
+
+    def cell(self, stage, result: StageResult) -> Cell:
+        """The dashboard's cell for this stage: the figure, passed or not."""
+        if result.percent is None:
+            return Cell(None)
+        return Cell(result.percent, ("passed",) if result.passed else ("failed",))
+
+    def risks(self, stage, result: StageResult) -> list[str]:
+        """Short at-risk flags for a trainer's dashboard (e.g. "Stage-1 exam failed", "2 absences")."""
+        return []
 
     def next_step(self, context, card):
         """The one thing to do now in this stage, if the stage has one (a `NextStep`), else None."""

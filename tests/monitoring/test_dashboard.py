@@ -17,6 +17,7 @@ from lms.intensive.models import ABSENT, EXCUSED, LATE, PRESENT
 from lms.intensive.services import ensure_sessions, mark_attendance
 from lms.monitoring import dashboard as dash
 from lms.monitoring.charts import progress_by_week_svg, score_distribution_svg
+from lms.pipeline.outcome import programme_stages
 from tests.conftest import count_queries, login
 
 START = date(2026, 3, 2)
@@ -166,14 +167,16 @@ def test_at_risk_flags_for_a_trainee_behind_failed_and_absent(trio):
     cohort, eb, ef, ew = trio
     rows = {r.enrolment_id: r for r in dash.cohort_dashboard(cohort, today=START + timedelta(days=15))}
     bea = rows[eb.id]
-    assert bea.risks == ["Week 2 behind", "Stage 1 failed", "2 absences", "1 excused"]
+    assert bea.risks == ["Week 2 behind", "Stage-1 exam failed", "2 absences", "1 excused"]
     assert bea.behind_weeks == [2]  # week 3 is still running
-    assert (bea.absences, bea.excused, bea.attendance_marked, bea.attendance_percent) == (2, 1, 4, 25.0)
-    assert (bea.stage1_percent, bea.stage1_passed) == (40, False)
+    attendance = bea.results["intensive"]
+    assert (attendance.detail.marked, attendance.percent) == (4, 25.0)
+    assert (bea.results["stage1"].percent, bea.results["stage1"].passed) == (40, False)
     assert bea.certificate is None
     assert [w.percent for w in bea.weeks] == [100, 0, 0, 0]
     assert rows[ef.id].risks == []
-    assert (rows[ef.id].stage1_percent, rows[ef.id].stage1_passed, rows[ef.id].stage1_attempts) == (85, True, 2)
+    stage1 = rows[ef.id].results["stage1"]
+    assert (stage1.percent, stage1.passed, stage1.attempts) == (85, True, 2)
     assert rows[ew.id].risks == []  # submitted, not graded: not failed
     later = {r.enrolment_id: r for r in dash.cohort_dashboard(cohort, today=cohort.distance_ends + timedelta(days=1))}
     assert later[eb.id].risks[:3] == ["Week 2 behind", "Week 3 behind", "Week 4 behind"]
@@ -201,7 +204,7 @@ def test_sort_rows_by_every_key_keeps_rows_without_a_value_last(trio):
     assert names(dash.sort_rows(rows, "attendance", descending=True))[-1] == "Behind Bea"
     assert names(dash.sort_rows(rows, "risk", descending=True))[0] == "Behind Bea"
     assert names(dash.sort_rows(rows, "no-such-key")) == names(dash.sort_rows(rows, "name"))
-    for key in dash.SORT_KEYS:
+    for key in dash.sort_keys(dash.stage_columns(programme_stages(cohort.programme_id))):
         assert sorted(names(dash.sort_rows(rows, key))) == sorted(names(rows))
 
 
@@ -229,7 +232,7 @@ def test_the_page_sorts_and_filters_from_the_query(trio, client, make_coordinato
     assert "Fine Fay" in body and "Behind Bea" not in body
     assert 'class="table-wrap"' in page and f'id="trainee-{ef.id}"' in page
     assert "style=" not in page and "<style" not in page and "<script>" not in page
-    assert page.count('role="img"') == 3
+    assert page.count('role="img"') == 4  # progress by week; stage-1 exam, teach-back and final exam scores
     assert "waiting for grading" in page  # Waiting Wim's stage-1 attempt
 
 
@@ -259,7 +262,7 @@ def test_the_csv_has_every_trainee_with_azerbaijani_and_cyrillic_names(db, clien
     assert "'=cmd|' /C calc'!A0" in by_name  # a formula is neutralised
     bad = by_name["Şəhla Əliyeva"]  # trainee 0: 5 of 16 lessons (week 1 done), stage 1 failed
     assert bad[1] == f"t{cohort.id}-0@example.org"
-    assert bad[8] == "31" and "Week 1 behind" not in bad[-1] and "Stage 1 failed" in bad[-1]
+    assert bad[8] == "31" and "Week 1 behind" not in bad[-1] and "Stage-1 exam failed" in bad[-1]
     assert "; " in bad[-1]
 
 
@@ -314,7 +317,7 @@ def test_charts_are_accessible_svg_without_styles(app, trio):
     with app.test_request_context():
         rows = dash.cohort_dashboard(cohort, today=START + timedelta(days=15))
         progress = progress_by_week_svg(rows, 4)
-        scores = score_distribution_svg([r.stage1_percent for r in rows] + [None], "Stage 1 <best>")
+        scores = score_distribution_svg([r.results["stage1"].percent for r in rows] + [None], "Stage 1 <best>")
         empty = score_distribution_svg([], "Final")
     for svg in (progress, scores, empty):
         assert svg.startswith("<svg") and 'role="img"' in svg and "<title>" in svg and "aria-label=" in svg
