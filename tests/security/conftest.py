@@ -182,6 +182,7 @@ def build_world(app) -> World:
             "question_id": essay.id, "slot_id": essay_slot.id, "day": 1, "enrolment_id": enrolment.id,
             "certificate_id": certificate.id, "code": certificate.code,
             "token": calendar.feed_token(cohort),
+            "stage_id": min(programme.stages, key=lambda s: s.position).id,
         },
         people={role: {"id": user.id, "email": user.email, "name": user.name} for role, user in people.items()},
         extra={

@@ -144,6 +144,12 @@ EXPECTED: dict[str, dict] = {
     "bank.edit_question": coordinator_only(),
     "bank.new_exam": coordinator_only(400),
     "bank.edit_exam": coordinator_only(),
+    "pipeline.stages": coordinator_only(),
+    "pipeline.new_stage": coordinator_only(),
+    "pipeline.edit_stage": coordinator_only(),
+    "pipeline.move_stage": coordinator_only(400),  # no direction
+    "pipeline.remove_stage": coordinator_only(302),  # the first stage: later stages come after it, refused
+    "pipeline.stage_dates": coordinator_only(),
 }
 
 # URL arguments that differ from the world's defaults for one endpoint.
