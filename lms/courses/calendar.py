@@ -28,6 +28,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from lms.courses.models import Cohort
 from lms.extensions import db
+from lms.pipeline.outcome import cohort_windows, programme_stages
+from lms.pipeline.registry import kind_of
 from lms.timeutil import utcnow
 from lms.urls import base_host
 
@@ -88,7 +90,6 @@ def cohort_ics(cohort: Cohort) -> bytes:
     calendar.add("x-wr-caldesc", vText(_("Dates of %(cohort)s, %(programme)s", cohort=cohort.name,
                                           programme=cohort.programme.name)), parameters={"VALUE": "TEXT"})
     stamp = utcnow()
-    online_link = _web_link(cohort.online_link)
 
     def event(key: str, title: str, first, last, location: str = "", description: str = "",
               url: str | None = None) -> None:
@@ -106,12 +107,11 @@ def cohort_ics(cohort: Cohort) -> bytes:
             item.add("url", vUri(url))
         calendar.add_component(item)
 
-    for week in range(1, cohort.programme.distance_weeks + 1):
-        event(f"week{week}", _("Distance learning: week %(n)d", n=week), cohort.week_opens(week),
-              cohort.week_ends(week))
-    event("stage1", _("Stage-1 exam window"), cohort.stage1_opens, cohort.stage1_closes)
-    for number, day in enumerate(cohort.intensive_dates, start=1):
-        event(f"intensive{number}", _("Intensive, day %(n)d", n=number), day, day, cohort.venue,
-              cohort.online_link, online_link)
-    event("final", _("Final exam"), cohort.final_exam_on, cohort.final_exam_on, cohort.venue)
+    stages = programme_stages(cohort.programme_id)
+    windows = cohort_windows(cohort.id)
+    for stage in stages:
+        window = windows.get(stage.id)
+        opens, closes = (window.opens_on, window.closes_on) if window else (None, None)
+        for e in kind_of(stage).events(stage, opens, closes, cohort):
+            event(e.key, e.title, e.first, e.last, e.location, e.description, _web_link(e.url or ""))
     return calendar.to_ical()

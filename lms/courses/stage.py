@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import timedelta
 
 from flask import url_for
 from flask_babel import format_date
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from lms.courses.models import Enrolment, Lesson, LessonCompletion, Module
 from lms.courses.services import enrolment_progress, next_lesson
 from lms.extensions import db
-from lms.pipeline.registry import Cell, StageKind, StageResult, register, stage_title
+from lms.pipeline.registry import CalendarEvent, Cell, StageKind, StageResult, register, stage_title
 from lms.pipeline.timeline import DONE, LOCKED, OPEN, NextStep
 
 
@@ -70,6 +71,16 @@ class ModulesKind(StageKind):
 
     def cell(self, stage, result: StageResult) -> Cell:
         return Cell(result.percent or 0.0)
+
+    def events(self, stage, opens, closes, cohort) -> list[CalendarEvent]:
+        """A week at a time, as the modules are released."""
+        if opens is None:
+            return []
+        weeks = max(1, ((closes or opens) - opens).days // 7 + 1)
+        return [CalendarEvent(f"{stage.key}-week{n}", _("%(stage)s: week %(n)d", stage=stage_title(stage), n=n),
+                              opens + timedelta(days=7 * (n - 1)),
+                              min(opens + timedelta(days=7 * n - 1), closes or opens))
+                for n in range(1, weeks + 1)]
 
     def card(self, context):
         done, total = context.result.detail or (0, 0)

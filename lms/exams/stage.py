@@ -13,7 +13,7 @@ from lms.courses.models import Enrolment
 from lms.exams.gates import attempts_used, exam_gate
 from lms.exams.models import GRADED, IN_PROGRESS, Exam, ExamAttempt
 from lms.extensions import db
-from lms.pipeline.registry import Cell, StageKind, StageResult, register, stage_title
+from lms.pipeline.registry import CalendarEvent, Cell, StageKind, StageResult, register, stage_title
 from lms.pipeline.timeline import CLOSED, DONE, LOCKED, OPEN, WAITING, NextStep
 
 
@@ -113,6 +113,14 @@ class ExamKind(StageKind):
     def cell(self, stage, result: StageResult) -> Cell:
         cell = super().cell(stage, result)
         return Cell(cell.value, (*cell.badges, "waiting")) if result.waiting else cell
+
+    def events(self, stage, opens, closes, cohort) -> list[CalendarEvent]:
+        """The exam's window; an exam of one day is held where the cohort meets."""
+        if opens is None:
+            return []
+        if closes is None or closes == opens:
+            return [CalendarEvent(stage.key, stage_title(stage), opens, opens, cohort.venue)]
+        return [CalendarEvent(stage.key, _("%(stage)s window", stage=stage_title(stage)), opens, closes)]
 
     def risks(self, stage, result: StageResult) -> list[str]:
         if result.attempts and not result.passed and not result.waiting:

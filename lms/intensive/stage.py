@@ -4,6 +4,7 @@ and the `practical` stage kind (a rubric-scored teach-back with the two-marker r
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from flask import url_for
 from flask_babel import format_date, ngettext
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.intensive.models import ABSENT, EXCUSED, Attendance, IntensiveSession, PracticalScore
 from lms.intensive.services import AttendanceSummary, PracticalResult, stage_attendance, stage_practicals
-from lms.pipeline.registry import Cell, StageKind, StageResult, register, stage_title
+from lms.pipeline.registry import CalendarEvent, Cell, StageKind, StageResult, register, stage_title
 from lms.pipeline.timeline import CLOSED, DONE, LOCKED, OPEN
 
 
@@ -59,6 +60,16 @@ class SessionsKind(StageKind):
                  planned=summary.total_days) if summary else ""
         return Cell(result.percent or 0.0, note=note)
 
+    def events(self, stage, opens, closes, cohort) -> list[CalendarEvent]:
+        """A day a session, where the cohort meets and with its online link."""
+        if opens is None:
+            return []
+        days = max(1, ((closes or opens) - opens).days + 1)
+        return [CalendarEvent(f"{stage.key}{n}", _("%(stage)s, day %(n)d", stage=stage_title(stage), n=n),
+                              opens + timedelta(days=n - 1), opens + timedelta(days=n - 1), cohort.venue,
+                              cohort.online_link, cohort.online_link or None)
+                for n in range(1, days + 1)]
+
     def risks(self, stage, result: StageResult) -> list[str]:
         statuses = list(result.detail.by_day.values()) if result.detail else []
         absences, excused = statuses.count(ABSENT), statuses.count(EXCUSED)
@@ -87,6 +98,9 @@ class SessionsKind(StageKind):
 class PracticalKind(StageKind):
     name = "practical"
     scored = True
+
+    def events(self, stage, opens, closes, cohort) -> list[CalendarEvent]:
+        return []  # scored during the sessions, which are in the calendar already
 
     def cell(self, stage, result: StageResult) -> Cell:
         cell = super().cell(stage, result)

@@ -31,6 +31,19 @@ class UnknownKind(LookupError):
 
 
 @dataclass
+class CalendarEvent:
+    """An all-day event of a stage in the cohort's calendar feed; `key` makes its stable UID."""
+
+    key: str
+    title: str
+    first: object  # date
+    last: object  # date, inclusive
+    location: str = ""
+    description: str = ""
+    url: str | None = None
+
+
+@dataclass
 class Cell:
     """One participant's figure in one stage, as the dashboard shows it."""
 
@@ -75,6 +88,12 @@ class StageKind:
     def risks(self, stage, result: StageResult) -> list[str]:
         """Short at-risk flags for a trainer's dashboard (e.g. "Stage-1 exam failed", "2 absences")."""
         return []
+
+    def events(self, stage, opens, closes, cohort) -> list[CalendarEvent]:
+        """The stage's events in the cohort's calendar feed: by default one, over its window."""
+        if opens is None:
+            return []
+        return [CalendarEvent(stage.key, stage_title(stage), opens, closes or opens)]
 
     def next_step(self, context, card):
         """The one thing to do now in this stage, if the stage has one (a `NextStep`), else None."""

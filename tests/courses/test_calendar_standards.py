@@ -66,7 +66,7 @@ def test_uids_come_from_base_url_not_the_host_header(app, client, make_cohort):
     base_host = urlsplit(app.config["BASE_URL"]).netloc
     assert base_host == "lms.test"
     assert all(uid.startswith(f"{base_host}/cohort-{cohort.id}/") for uid in on_a)
-    assert f"lms.test/cohort-{cohort.id}/week1" in on_a
+    assert f"lms.test/cohort-{cohort.id}/distance-week1" in on_a
     assert not any("@" in uid for uid in on_a)  # nothing in a public feed that looks like an e-mail address
     assert not any("a.example" in uid or "b.example" in uid for uid in on_a)
 
