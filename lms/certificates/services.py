@@ -42,6 +42,15 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; the month's last day when it is shorter (31 March + 1 month: 30 April)."""
+    import calendar  # noqa: PLC0415
+
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def _unique_code() -> str:
     while True:
         code = generate_code()
@@ -89,8 +98,9 @@ def _mark_issued(certificate: Certificate, today: date, actor=None) -> None:
     programme = certificate.enrolment.cohort.programme
     certificate.status = ISSUED
     certificate.issued_on = today
-    certificate.expires_on = (add_years(today, programme.validity_years)
-                              if certificate.kind == TRAINER_CERTIFICATE else None)
+    months = programme.validity_months if programme.validity_months is not None else 12 * programme.validity_years
+    certificate.expires_on = (add_months(today, months)
+                              if certificate.kind == TRAINER_CERTIFICATE and months else None)
     audit("issued", certificate, actor, code=certificate.code, kind=certificate.kind,
           expires_on=certificate.expires_on.isoformat() if certificate.expires_on else None)
     db.session.flush()

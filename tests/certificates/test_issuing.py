@@ -94,3 +94,12 @@ def test_issue_due_follows_the_outcomes(app, db, make_cohort, make_trainee, make
     assert weak_cert.title == "Certificate of Attendance" and weak_cert.expires_on is None
     assert db.session.scalar(select(Certificate).where(Certificate.kind == "trainer")).title == \
         "International Trainer Certificate"
+
+
+def test_validity_in_months_and_none_for_a_programme_without_expiry(db, make_programme, make_certified):
+    assert services.add_months(date(2026, 3, 31), 1) == date(2026, 4, 30)
+    assert services.add_months(date(2026, 12, 2), 18) == date(2028, 6, 2)
+    eighteen = make_certified(programme=make_programme(validity_months=18))
+    assert eighteen.expires_on == services.add_months(eighteen.issued_on, 18)
+    forever = make_certified(programme=make_programme(validity_months=0))
+    assert forever.status == "issued" and forever.expires_on is None
