@@ -168,3 +168,37 @@ def credential_key():
     response.headers["Cache-Control"] = "public, max-age=3600"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def _linked_data(document: dict, mimetype: str):
+    response = current_app.response_class(json.dumps(document, ensure_ascii=False), mimetype=mimetype)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.set_etag(hashlib.blake2b(response.get_data(), digest_size=12).hexdigest())
+    return response
+
+
+@bp.get("/issuer")
+def issuer_profile():
+    """Who issues our credentials: JSON-LD for machines (the controller document that lists the signing keys),
+    a page for people; the same URL either way, chosen by the Accept header."""
+    from lms.certificates.credential import issuer_profile as profile
+
+    wanted = request.accept_mimetypes.best_match(["text/html", "application/ld+json", "application/json"])
+    document = profile()
+    if wanted in ("application/ld+json", "application/json"):
+        response = _linked_data(document, wanted)
+        response.headers["Cache-Control"] = "public, max-age=3600"
+    else:
+        response = make_response(render_template("verify/issuer.html", profile=document))
+    response.vary.add("Accept")
+    return response.make_conditional(request)
+
+
+@bp.get("/credentials/status")
+def status_list():
+    """The signed revocation list (W3C Bitstring Status List) that every credential's credentialStatus names."""
+    from lms.certificates.status_list import status_list_credential
+
+    response = _linked_data(status_list_credential(), "application/vc+ld+json")
+    response.headers["Cache-Control"] = "public, max-age=60"  # a revocation reaches everyone within a minute
+    return response

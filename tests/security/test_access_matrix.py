@@ -66,6 +66,8 @@ EXPECTED: dict[str, dict] = {
     "verify.problem_type": public(404),  # a certificate code is no problem type; tests/api reads the real ones
     "verify.registry": public(),
     "verify.credential_key": public(),
+    "verify.issuer_profile": public(),
+    "verify.status_list": public(),
     "courses.calendar_feed": public(),  # with the cohort's signed token
     "ops.healthz": public(),
     # ---- any account -----------------------------------------------------------------------------------------
