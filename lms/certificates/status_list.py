@@ -4,10 +4,10 @@ Each credential's `credentialStatus` names a bit of one published list: bit N be
 is N, so the index is stable without a column of its own, and one list serves every certificate (it grows, in
 steps of 16 KB, past 131,072 certificates). Bit 1 means revoked (a corrected certificate's old code included).
 
-The list is computed when asked for, from the revoked certificates: one narrow query of ids and a gzip of at
-least 16 KB of mostly zeros take about a millisecond, well under the signature, so no copy is stored that a
-revocation would have to update. Revoking through the services flips the bit on the next request; HTTP caches
-may keep the list for a minute (Cache-Control), as for the JSON API.
+The list is computed when asked for, from the revoked certificates, so no copy is stored that a revocation
+would have to update. Measured: the whole signed list takes 1.1 ms with no revocation and 5 ms with 2,000
+(gzip level 6; level 9 took 24 ms there for a list 10 % smaller). Revoking through the services flips the bit
+on the next request; HTTP caches may keep the list for a minute (Cache-Control), as for the JSON API.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def encode(indexes, length: int) -> str:
     bits = bytearray(length // 8)
     for index in indexes:
         bits[index // 8] |= 0x80 >> (index % 8)
-    compressed = gzip.compress(bytes(bits), mtime=0)  # mtime 0: the same list gives the same bytes
+    compressed = gzip.compress(bytes(bits), compresslevel=6, mtime=0)  # mtime 0: the same list gives the same bytes
     return "u" + base64.urlsafe_b64encode(compressed).rstrip(b"=").decode("ascii")
 
 
