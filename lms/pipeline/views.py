@@ -16,7 +16,7 @@ from lms.forms import ConfirmForm
 from lms.pipeline import services
 from lms.pipeline.forms import MoveForm, StageForm, kind_label, rule_text, stage_dates_form
 from lms.pipeline.models import ProgrammeStage
-from lms.pipeline.registry import StageResult, kind_of, stage_title
+from lms.pipeline.registry import kind_of, stage_title
 from lms.timeutil import today
 
 bp = Blueprint("pipeline", __name__, url_prefix="/admin")
@@ -40,9 +40,10 @@ def _preview(programme) -> list[dict]:
     rows = []
     for stage in stages:
         opens = start + timedelta(days=stage.offset_days or 0)
-        gates = [kind_of(by_key[k]).gate_reason(by_key[k], StageResult()) for k in stage.after or [] if k in by_key]
+        earlier = [f"“{stage_title(by_key[k])}”" for k in stage.after or [] if k in by_key]
+        gate = _("Opens after passing %(stages)s.", stages=", ".join(earlier)) if earlier else _("Opens on its date.")
         rows.append({"title": stage_title(stage), "kind": kind_label(stage.kind), "opens": opens,
-                     "closes": opens + timedelta(days=max(stage.length_days or 1, 1) - 1), "gates": gates,
+                     "closes": opens + timedelta(days=max(stage.length_days or 1, 1) - 1), "gate": gate,
                      "required": stage.required})
     return rows
 

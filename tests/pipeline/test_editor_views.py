@@ -43,7 +43,7 @@ def test_the_programme_page_links_to_its_pipeline_which_lists_stages_and_a_previ
     page = coordinator_client.get(base(programme)).get_data(as_text=True)
     for text in ("Distance learning", "Stage-1 exam", "Intensive", "Practical teach-back", "Final exam",
                  "Score of at least 70 %", "Attendance of at least 75 %", "Preview: a participant",
-                 "Opens when every module of “Distance learning” is done.",
+                 "Opens after passing “Distance learning”.",
                  "Awarded when every required stage is passed."):
         assert text in page, text
 
@@ -60,7 +60,7 @@ def test_adding_a_stage_through_the_form(db, coordinator_client, programme, make
     assert any(w.stage_id == added.id and w.opens_on == cohort.distance_start + timedelta(days=3)
                for w in cohort.windows)
     page = coordinator_client.get(base(programme)).get_data(as_text=True)
-    assert "Stage “Seminar day” added." in page and "Opens after you pass “Final exam”." in page
+    assert "Stage “Seminar day” added." in page and "Opens after passing “Final exam”." in page
 
 
 def test_a_refused_stage_keeps_what_was_typed_and_says_why(coordinator_client, programme):
