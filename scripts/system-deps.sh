@@ -2,7 +2,8 @@
 # Installs the Debian packages the project needs, when they are missing.
 #   run:  Pango, which WeasyPrint uses to lay out certificate PDFs.
 #   test: the above, plus Chromium (browser tests, driven by Playwright: no browser is downloaded),
-#         PostgreSQL (the second test run), poppler-utils and zbar-tools (reading the QR code of a rendered PDF).
+#         PostgreSQL (the second test run), poppler-utils and zbar-tools (reading the QR code of a rendered PDF),
+#         qpdf (checking the certificate PDF's structure with a tool we did not write).
 set -euo pipefail
 mode=${1:-test}
 need=()
@@ -17,6 +18,7 @@ if [ "$mode" = "test" ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
   command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
+  command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${need[*]}"

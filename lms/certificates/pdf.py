@@ -5,6 +5,13 @@ language, set in the fonts shipped in static/fonts (FONT_FACES, loaded through `
 serves our own static files and refuses everything else), so it renders the same on any machine. The QR
 code is inline SVG encoding `<BASE_URL>/verify/<code>`.
 
+The file is PDF/A-3a (archival; level A: tagged, text in Unicode) and declares PDF/UA-1 (accessible): a
+structure tree a screen reader follows, the holder's language as the document language, the title shown by
+viewers, alt text on the QR code. It carries the signed credential (credential.json, the same bytes as the
+credential download) as an embedded file, associated with the document as its machine-readable
+`Alternative`, so one file is both the printable and the machine-verifiable certificate
+(verification.match_upload reads it back from a copy whose bytes differ from the stored file).
+
 Bulk rendering (`render_many`) runs on all cores: each worker process builds its own app on the same
 database, renders a certificate by id and writes its file; the parent records the results in one
 transaction, as SQLite takes one writer at a time.
@@ -23,6 +30,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from importlib.resources import files
 from pathlib import Path
 
 import segno
@@ -31,10 +39,12 @@ from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
-from weasyprint import CSS, HTML
+from weasyprint import CSS, HTML, Attachment
+from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from lms.certificates.credential import credential_json
 from lms.certificates.models import ATTENDANCE_CERTIFICATE, ISSUED, Certificate
 from lms.courses.models import Enrolment
 from lms.extensions import db
@@ -44,6 +54,10 @@ log = logging.getLogger(__name__)
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per step and page: noise in bulk
 
 STATIC_SCHEME = "lms-static"
+# PDF/A-3 allows embedded files of any type (PDF/A-2 only PDF/A files); level A adds tagging and Unicode text.
+PDF_VARIANT = "pdf/a-3a"
+PDF_UA_PART = "1"  # declared beside PDF/A in the XMP metadata (pdfuaid:part)
+CREDENTIAL_ATTACHMENT = "credential.json"
 DEFAULT_ISSUER = "International Training Centre"
 # Settings a worker process needs to see the same database, store and links as its parent.
 WORKER_CONFIG_KEYS = (
@@ -105,11 +119,14 @@ def verify_url(certificate: Certificate) -> str:
     return f"{current_app.config['BASE_URL'].rstrip('/')}/verify/{certificate.code}"
 
 
-def qr_code_svg(data: str) -> Markup:
-    """The QR code as inline SVG with a viewBox (1 unit a module), so CSS can size it."""
+def qr_code_svg(data: str, title: str = "") -> Markup:
+    """The QR code as inline SVG with a viewBox (1 unit a module), so CSS can size it.
+
+    `title` becomes the SVG's <title>, which WeasyPrint writes as the figure's alt text in the tagged PDF.
+    """
     out = io.BytesIO()
     segno.make(data, error="m").save(out, kind="svg", xmldecl=False, svgns=True, scale=1, unit="mm", border=4,
-                                     dark="#000000", light="#ffffff")
+                                     dark="#000000", light="#ffffff", title=title or None)
     # segno writes only its own markup around data it encodes: safe to embed.
     return Markup(out.getvalue().decode())  # noqa: S704
 
@@ -181,7 +198,8 @@ def render_certificate_html(certificate: Certificate) -> str:
             issued_on=_date(certificate.issued_on),
             expires_on=_date(certificate.expires_on),
             verify_url=verify_url(certificate),
-            qr=qr_code_svg(verify_url(certificate)),
+            qr=qr_code_svg(verify_url(certificate),
+                           _("QR code linking to the verification page %(url)s", url=verify_url(certificate))),
             static_url=static_url,
         )
 
@@ -213,13 +231,81 @@ def _fonts() -> tuple[CSS, FontConfiguration]:
     return cached[1], cached[2]
 
 
+def credential_attachment(certificate: Certificate) -> Attachment:
+    """The signed credential as the PDF's embedded file: what the credential download serves, byte for byte."""
+    now = utcnow()
+    return Attachment(string=credential_json(certificate), name=CREDENTIAL_ATTACHMENT,
+                      description="Signed Open Badges 3.0 credential (W3C Verifiable Credential) of "
+                                  f"certificate {certificate.code}",
+                      created=now, modified=now, relationship="Alternative")
+
+
+# PDF/A admits XMP properties outside its predefined schemas only with a description of their schema, so the
+# PDF/UA identification comes with the PDF/A extension schema for pdfuaid (as ISO 14289-1 shows it).
+_PDF_UA_XMP = f"""<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" \
+pdfuaid:part="{PDF_UA_PART}" />
+<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" \
+xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>
+<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">
+<pdfaProperty:name>part</pdfaProperty:name>
+<pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+<pdfaProperty:category>internal</pdfaProperty:category>
+<pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed</pdfaProperty:description>
+</rdf:li></rdf:Seq></pdfaSchema:property>
+</rdf:li></rdf:Bag></pdfaExtension:schemas>
+</rdf:Description>
+""".encode()
+
+
+def _finish(document, pdf) -> None:
+    """WeasyPrint finisher, run before the file is written: declare PDF/UA beside PDF/A, tidy /AF.
+
+    WeasyPrint writes one variant's identification (PDF/A here) into its XMP packet; PDF/UA's goes in the
+    same rdf:RDF. WeasyPrint 70 lists each attachment twice in the catalog's /AF: once is enough.
+    """
+    stream = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]  # a reference, b"12 0 R"
+    packet = b"".join(part if isinstance(part, bytes) else str(part).encode() for part in stream.stream)
+    head, found, tail = packet.partition(b"<rdf:Description ")
+    if not found or b"pdfuaid:" in packet:
+        raise RenderError("Unexpected XMP metadata: cannot declare PDF/UA")
+    stream.stream = [head + _PDF_UA_XMP + found + tail]
+    if "AF" in pdf.catalog:
+        unique = list(dict.fromkeys(pdf.catalog["AF"]))
+        pdf.catalog["AF"].clear()
+        pdf.catalog["AF"].extend(unique)
+
+
+OUTPUT_INTENT = "lms-srgb"  # our name for WeasyPrint's own sRGB profile, PDF/A's output intent
+
+
+def _color_profiles() -> dict[str, ColorProfile]:
+    """The output intent's ICC profile, read once per thread.
+
+    WeasyPrint's built-in "srgb" intent opens the profile for every document and never closes the file.
+    """
+    profile = getattr(_local, "srgb", None)
+    if profile is None:
+        with (files("weasyprint.pdf") / "sRGB2014.icc").open("rb") as icc:
+            profile = _local.srgb = ColorProfile(icc, "sRGB2014.icc", "relative-colorimetric", (["r"], ["g"], ["b"]))
+    return {OUTPUT_INTENT: profile}
+
+
 def render_certificate_pdf(certificate: Certificate) -> bytes:
-    """The certificate's PDF (A4 landscape). Pure: writes nothing, neither files nor rows."""
+    """The certificate's PDF (A4 landscape, PDF/A-3a and PDF/UA-1, the signed credential embedded).
+
+    Pure: writes nothing, neither files nor rows (the credential's signing key is made on first use).
+    """
     html = render_certificate_html(certificate)
     try:
         fonts, font_config = _fonts()
         document = HTML(string=html, base_url=static_url(""), url_fetcher=StaticURLFetcher())
-        return document.write_pdf(stylesheets=[fonts], font_config=font_config)
+        return document.write_pdf(stylesheets=[fonts], font_config=font_config, pdf_variant=PDF_VARIANT,
+                                  color_profiles=_color_profiles(), output_intent=OUTPUT_INTENT,
+                                  attachments=[credential_attachment(certificate)], finisher=_finish)
     except FatalURLFetchingError as exc:  # a BaseException in WeasyPrint: make it an ordinary error
         raise RenderError(f"{exc} ({exc.__cause__})") from exc
 

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import json
+import logging
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import bindparam, func, or_, select, update
 
 from lms.auth.models import User
 from lms.certificates.codes import CodeError, normalise
+from lms.certificates.credential import verify_issued
 from lms.certificates.models import ISSUED, PENDING, TRAINER_CERTIFICATE, Certificate
 from lms.courses.models import Enrolment
 from lms.extensions import db
 from lms.timeutil import today as clock_today
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -137,11 +143,72 @@ def is_pdf(data: bytes) -> bool:
     return b"%PDF-" in data[:1024]
 
 
-def match_upload(data: bytes) -> Certificate | None:
-    """The certificate whose stored PDF is exactly these bytes, if any."""
+# How an uploaded PDF was matched to a certificate (g.upload_match, for templates/verify/upload.html).
+MATCHED_EXACTLY = "exact"  # the very bytes we stored when the certificate was rendered
+MATCHED_BY_CREDENTIAL = "credential"  # other bytes, but carrying our signed credential of the certificate
+CREDENTIAL_ATTACHMENT = "credential.json"  # as lms.certificates.pdf embeds it
+MAX_CREDENTIAL_BYTES = 256 * 1024
+
+
+@dataclass
+class UploadMatch:
+    certificate: Certificate
+    how: str
+
+
+def check_upload(data: bytes) -> UploadMatch | None:
+    """Match an uploaded PDF: by the SHA-256 of the stored file, else by the signed credential embedded in it.
+
+    A copy that was saved again (by a viewer, a printer driver, an e-mail system) has other bytes, so its hash
+    is unknown; if it still carries a credential.json whose proof verifies with our key and whose certificate
+    exists, the certificate is reported with MATCHED_BY_CREDENTIAL: the credential is ours, the printed part
+    could not be compared byte for byte.
+    """
     digest = hashlib.sha256(data).hexdigest()
-    return db.session.scalar(select(Certificate).where(Certificate.pdf_sha256 == digest,
-                                                       Certificate.status != PENDING))
+    certificate = db.session.scalar(select(Certificate).where(Certificate.pdf_sha256 == digest,
+                                                              Certificate.status != PENDING))
+    if certificate is not None:
+        return UploadMatch(certificate, MATCHED_EXACTLY)
+    credential = embedded_credential(data)
+    if credential is None or not verify_issued(credential):  # our keys, current or retired
+        return None
+    code = _credential_code(credential)
+    found = lookup(code).certificate if code else None
+    return UploadMatch(found, MATCHED_BY_CREDENTIAL) if found is not None else None
+
+
+def match_upload(data: bytes) -> Certificate | None:
+    """The certificate an uploaded PDF belongs to (see check_upload), if any; how it matched goes to g."""
+    match = check_upload(data)
+    g.upload_match = match.how if match else None
+    return match.certificate if match else None
+
+
+def embedded_credential(data: bytes) -> dict | None:
+    """The JSON object of the PDF's embedded credential.json, or None (no PDF, no such file, not JSON)."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        for attachment in reader.attachment_list:
+            if attachment.name != CREDENTIAL_ATTACHMENT:
+                continue
+            content = attachment.content
+            if len(content) > MAX_CREDENTIAL_BYTES:
+                return None
+            document = json.loads(content)
+            return document if isinstance(document, dict) else None
+    except Exception:  # noqa: BLE001 - an uploaded file may be broken in any way pypdf can meet
+        log.info("Could not read an embedded credential from an uploaded PDF", exc_info=True)
+    return None
+
+
+def _credential_code(credential: dict) -> str | None:
+    """The certificate code of our credential: its id is <BASE_URL>/verify/<code>."""
+    identifier = credential.get("id")
+    if not isinstance(identifier, str) or "/verify/" not in identifier:
+        return None
+    return identifier.rsplit("/verify/", 1)[1].split("?", 1)[0].split("#", 1)[0] or None
 
 
 def registry(name: str = "", programme: str = "", country: str = "", today: date | None = None,
