@@ -70,18 +70,29 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("simulate-cohort")
     @click.option("--trainees", type=click.IntRange(1, 10_000), default=20, show_default=True)
     @click.option("--seed", type=int, default=None, help="Random seed, for a repeatable run.")
-    def simulate_cohort_command(trainees: int, seed: int | None) -> None:
-        """Run N simulated trainees through the whole flow and print their certificate codes, one a line."""
+    @click.option("--programme", "slug", default=None, help="The programme's slug (default: the demo EOSH programme).")
+    def simulate_cohort_command(trainees: int, seed: int | None, slug: str | None) -> None:
+        """Run N simulated participants through every stage of a programme and print their certificate codes,
+        one a line."""
+        from sqlalchemy import select
+
+        from lms.courses.models import Programme
         from lms.demo.simulate import simulate_cohort
 
+        programme = None
+        if slug:
+            programme = db.session.scalar(select(Programme).where(Programme.slug == slug))
+            if programme is None:
+                raise click.ClickException(f"No programme with the slug {slug!r}.")
         stderr = sys.stderr
-        with click.progressbar(length=trainees, label="Simulating trainees", file=stderr) as bar:
-            outcomes = simulate_cohort(trainees, seed=seed, progress=bar.update)
+        with click.progressbar(length=trainees, label="Simulating participants", file=stderr) as bar:
+            outcomes = simulate_cohort(trainees, seed=seed, progress=bar.update, programme=programme)
         db.session.commit()
         # The contract: the issued codes on stdout, one a line; the summary of everyone on stderr.
         for o in outcomes:
-            click.echo(f"{o.email}\tstage1={_pct(o.stage1_percent)}\tfinal={_pct(o.final_percent)}\t"
-                       f"{o.code or 'no certificate'}", err=True)
+            figures = ("\t".join(f"{key}={_pct(value)}" for key, value in o.figures.items()) if o.figures else
+                       f"stage1={_pct(o.stage1_percent)}\tfinal={_pct(o.final_percent)}")
+            click.echo(f"{o.email}\t{figures}\t{o.code or 'no certificate'}", err=True)
         for o in outcomes:
             if o.code:
                 click.echo(o.code)

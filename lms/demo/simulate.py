@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -21,6 +21,9 @@ from lms.exams.models import FINAL, STAGE1
 from lms.exams.simulation import answer
 from lms.extensions import db
 from lms.intensive.services import ensure_sessions, mark_attendance, rubric, score_practical
+from lms.pipeline.legacy import LEGACY_KEYS
+from lms.pipeline.outcome import CERTIFIED, cohort_windows, prerequisites_gate, programme_stages, stage_results
+from lms.pipeline.registry import kind_of
 from lms.timeutil import today as clock_today
 
 
@@ -31,18 +34,23 @@ class Outcome:
     final_percent: float | None
     passed: bool
     code: str | None = None
+    figures: dict[str, float | None] = field(default_factory=dict)  # stage key -> figure (any programme)
 
 
 def simulate_cohort(trainees: int, today: date | None = None, seed: int | None = None,
-                    progress=None) -> list[Outcome]:
+                    progress=None, programme=None) -> list[Outcome]:
+    """N simulated participants through every stage of a programme (the demo EOSH programme unless given)."""
     today = today or clock_today()
     rng = random.Random(seed)
     from lms.courses.models import Programme
 
-    programme = db.session.scalar(select(Programme).where(Programme.name == PROGRAMME_NAME))
     if programme is None:
-        seed_demo(today)
         programme = db.session.scalar(select(Programme).where(Programme.name == PROGRAMME_NAME))
+        if programme is None:
+            seed_demo(today)
+            programme = db.session.scalar(select(Programme).where(Programme.name == PROGRAMME_NAME))
+    if tuple(s.key for s in programme.stages) != LEGACY_KEYS:
+        return simulate_pipeline(programme, trainees, today, rng, progress)
     trainer = db.session.scalar(select(User).where(User.role == TRAINER).order_by(User.id))
     run = secrets.token_hex(3)
     start = today - timedelta(days=7 * programme.distance_weeks + 30)
@@ -104,3 +112,51 @@ def _sit(enrolment, exam, when, skill, rng, grader):
         if slot.needs_grading:
             grading.grade_answer(slot, round(slot.question.points * skill), "Simulated grade.", grader)
     return attempt
+
+
+def simulate_pipeline(programme, trainees: int, today: date, rng: random.Random, progress=None) -> list[Outcome]:
+    """Any pipeline: a cohort whose every stage is over by `today`; each participant goes through the stages in
+    order, asking each kind what such a person does, and stops at the first gate they do not pass."""
+    stages = programme_stages(programme.id)
+    run = secrets.token_hex(3)
+    actor = db.session.scalar(select(User).where(User.role == TRAINER).order_by(User.id))
+    if actor is None:  # someone must mark attendance and score: a trainer of the simulation's own
+        actor = User(email=f"sim-{run}-trainer@simulated.lms", name="Simulation Trainer", role=TRAINER)
+        db.session.add(actor)
+    start = today - timedelta(days=max((s.offset_days + s.length_days for s in stages), default=1) + 1)
+    cohort = Cohort(programme=programme, name=f"Simulated cohort {run}", starts_on=start, distance_start=start,
+                    stage1_opens=start, stage1_closes=start, intensive_start=start, final_exam_on=start,
+                    capacity=max(trainees, 1), venue="Simulation")
+    cohort.trainers.append(actor)
+    db.session.add(cohort)
+    db.session.flush()
+    windows = cohort_windows(cohort.id)
+    outcomes, enrolments = [], []
+    for i in range(1, trainees + 1):
+        user = User(email=f"sim-{run}-{i}@simulated.lms", name=f"Simulated Participant {i}", role=TRAINEE)
+        enrolment = Enrolment(cohort=cohort, user=user)
+        db.session.add_all([user, enrolment])
+        db.session.flush()
+        skill = rng.uniform(0.6, 1.0)
+        for stage in stages:
+            if not prerequisites_gate(enrolment, stage).open:
+                break  # held at a gate, as a person is
+            window = windows.get(stage.id)
+            kind_of(stage).simulate(stage, enrolment, window.opens_on if window else start,
+                                    window.closes_on if window else start, skill, rng, actor)
+        enrolments.append(enrolment)
+        if progress:
+            progress(1)
+    db.session.flush()
+    ends = max((w.closes_on for w in windows.values()), default=start)
+    issued = issue_due(cohort, None, ends + timedelta(days=1))
+    codes = {c.enrolment_id: c.code for c in issued}
+    results = stage_results(stages, cohort, [e.id for e in enrolments])
+    from lms.pipeline.outcome import cohort_outcomes  # noqa: PLC0415
+
+    decided = cohort_outcomes(cohort, ends + timedelta(days=1), stages)
+    for enrolment in enrolments:
+        figures = {s.key: results[enrolment.id][s.key].percent for s in stages}
+        outcomes.append(Outcome(enrolment.user.email, None, None, decided[enrolment.id].status == CERTIFIED,
+                                codes.get(enrolment.id), figures))
+    return outcomes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, time, timedelta
 
 from flask import url_for
 from flask_babel import format_date, ngettext
@@ -10,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms.courses.models import Enrolment
+from lms.exams import grading, services
 from lms.exams.gates import attempts_used, exam_gate
 from lms.exams.models import GRADED, IN_PROGRESS, Exam, ExamAttempt
 from lms.extensions import db
@@ -121,6 +123,21 @@ class ExamKind(StageKind):
         if closes is None or closes == opens:
             return [CalendarEvent(stage.key, stage_title(stage), opens, opens, cohort.venue)]
         return [CalendarEvent(stage.key, _("%(stage)s window", stage=stage_title(stage)), opens, closes)]
+
+    def simulate(self, stage, enrolment, opens, closes, skill, rng, actor) -> None:
+        """Sit the exam on its first day if its gate is open; a participant held at a gate stops there."""
+        from lms.exams.simulation import answer  # noqa: PLC0415 - the demo's answering robot
+
+        exam = exam_of(stage)
+        when = datetime.combine(opens, time(9)) if opens else None
+        if exam is None or when is None or not exam_gate(enrolment, exam, when).open:
+            return
+        attempt = services.start_attempt(exam, enrolment, when, rng=rng)
+        answer(attempt, when + timedelta(minutes=5), skill=skill, rng=rng)
+        services.submit_attempt(attempt, when + timedelta(minutes=20))
+        for slot in attempt.slots:
+            if slot.needs_grading and actor is not None:
+                grading.grade_answer(slot, round(slot.question.points * skill), "Simulated grade.", actor)
 
     def risks(self, stage, result: StageResult) -> list[str]:
         if result.attempts and not result.passed and not result.waiting:

@@ -25,7 +25,7 @@ from lms.intensive.models import (
     PracticalScore,
     RubricCriterion,
 )
-from lms.pipeline.models import ProgrammeStage
+from lms.pipeline.models import CohortStageWindow, ProgrammeStage
 from lms.timeutil import utcnow
 
 CHECKIN_PERIOD = 30  # seconds a self check-in code stays current
@@ -34,16 +34,32 @@ CHECKIN_PERIOD = 30  # seconds a self check-in code stays current
 # ---- sessions ---------------------------------------------------------------------------------
 
 
-def ensure_sessions(cohort: Cohort) -> list[IntensiveSession]:
-    """One session per intensive day of the cohort calendar; dates follow the calendar when it changes."""
+def stage_days(cohort: Cohort, stage) -> list[date]:
+    """The days of a sessions stage for this cohort: one a planned session from its window's first day (the
+    window's days when no number is planned)."""
+    window = db.session.scalar(select(CohortStageWindow).where(CohortStageWindow.cohort_id == cohort.id,
+                                                               CohortStageWindow.stage_id == stage.id))
+    if window is None:
+        return []
+    planned = int((stage.settings or {}).get("sessions", 0)) or (window.closes_on - window.opens_on).days + 1
+    return [window.opens_on + timedelta(days=n) for n in range(planned)]
+
+
+def ensure_sessions(cohort: Cohort, stage=None) -> list[IntensiveSession]:
+    """One session per day of a sessions stage (the programme's first, unless given) on the cohort's calendar;
+    dates follow the calendar when it changes."""
+    stage = stage or intensive_stage(cohort.programme_id)
+    if stage is None:
+        return []
     existing = {s.day_number: s for s in db.session.scalars(
-        select(IntensiveSession).where(IntensiveSession.cohort_id == cohort.id))}
+        select(IntensiveSession).where(IntensiveSession.cohort_id == cohort.id,
+                                       IntensiveSession.stage_id == stage.id))}
     sessions = []
-    for number, day in enumerate(cohort.intensive_dates, start=1):
+    for number, day in enumerate(stage_days(cohort, stage), start=1):
         session = existing.get(number)
         if session is None:
             # No topic until a trainer gives one: pages label the day themselves ("Day 2").
-            session = IntensiveSession(cohort=cohort, day_number=number, on=day, topic="",
+            session = IntensiveSession(cohort=cohort, stage=stage, day_number=number, on=day, topic="",
                                        venue=cohort.venue, online_link=cohort.online_link)
             db.session.add(session)
         session.on = day
@@ -235,9 +251,19 @@ def set_rubric(programme: Programme, text: str) -> None:
     db.session.flush()
 
 
-def score_practical(enrolment: Enrolment, marker, scores: dict[int, int], comment: str = "") -> PracticalScore:
-    """One marker's rubric scores for one trainee. Every criterion must be scored within its scale."""
-    criteria = rubric(enrolment.cohort.programme)
+def stage_rubric(stage) -> list[RubricCriterion]:
+    return list(db.session.scalars(select(RubricCriterion).where(RubricCriterion.stage_id == stage.id)
+                                   .order_by(RubricCriterion.position)))
+
+
+def score_practical(enrolment: Enrolment, marker, scores: dict[int, int], comment: str = "",
+                    stage=None) -> PracticalScore:
+    """One marker's rubric scores for one trainee in a practical stage (the programme's first, unless given).
+    Every criterion must be scored within its scale."""
+    stage = stage or practical_stage(enrolment.cohort.programme_id)
+    criteria = stage_rubric(stage) if stage is not None else []
+    if stage is not None and not criteria:  # criteria made before stages had their own: the programme's
+        criteria = rubric(enrolment.cohort.programme)
     if not criteria:
         raise RuleError(_("The programme has no practical rubric yet."))
     clean = {}
@@ -250,9 +276,10 @@ def score_practical(enrolment: Enrolment, marker, scores: dict[int, int], commen
                               name=criterion.name, max=criterion.scale_max, value=value))
         clean[str(criterion.id)] = int(value)
     row = db.session.scalar(select(PracticalScore).where(PracticalScore.enrolment_id == enrolment.id,
-                                                         PracticalScore.marker_id == marker.id))
+                                                         PracticalScore.marker_id == marker.id,
+                                                         PracticalScore.stage_id == (stage.id if stage else None)))
     if row is None:
-        row = PracticalScore(enrolment_id=enrolment.id, marker_id=marker.id)
+        row = PracticalScore(enrolment_id=enrolment.id, marker_id=marker.id, stage=stage)
         db.session.add(row)
     row.scores, row.comment, row.scored_at = clean, (comment or "").strip(), utcnow()
     db.session.flush()

@@ -13,7 +13,16 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.intensive.models import ABSENT, EXCUSED, Attendance, IntensiveSession, PracticalScore
-from lms.intensive.services import AttendanceSummary, PracticalResult, stage_attendance, stage_practicals
+from lms.intensive.services import (
+    AttendanceSummary,
+    PracticalResult,
+    ensure_sessions,
+    mark_attendance,
+    score_practical,
+    stage_attendance,
+    stage_practicals,
+    stage_rubric,
+)
 from lms.pipeline.registry import CalendarEvent, Cell, StageKind, StageResult, register, stage_title
 from lms.pipeline.timeline import CLOSED, DONE, LOCKED, OPEN
 
@@ -70,6 +79,12 @@ class SessionsKind(StageKind):
                               cohort.online_link, cohort.online_link or None)
                 for n in range(1, days + 1)]
 
+    def simulate(self, stage, enrolment, opens, closes, skill, rng, actor) -> None:
+        """Attendance each day; a weaker participant misses more."""
+        for session in ensure_sessions(enrolment.cohort, stage):
+            status = "present" if rng.random() < 0.75 + skill / 4 else rng.choice(["late", "absent", "excused"])
+            mark_attendance(session, {enrolment.id: (status, "")}, actor, session.on)
+
     def risks(self, stage, result: StageResult) -> list[str]:
         statuses = list(result.detail.by_day.values()) if result.detail else []
         absences, excused = statuses.count(ABSENT), statuses.count(EXCUSED)
@@ -101,6 +116,13 @@ class PracticalKind(StageKind):
 
     def events(self, stage, opens, closes, cohort) -> list[CalendarEvent]:
         return []  # scored during the sessions, which are in the calendar already
+
+    def simulate(self, stage, enrolment, opens, closes, skill, rng, actor) -> None:
+        criteria = stage_rubric(stage)
+        if criteria and actor is not None:
+            scores = {c.id: min(c.scale_max, max(0, round(c.scale_max * skill + rng.uniform(-1, 0.5))))
+                      for c in criteria}
+            score_practical(enrolment, actor, scores, "Simulated teach-back.", stage=stage)
 
     def cell(self, stage, result: StageResult) -> Cell:
         cell = super().cell(stage, result)

@@ -95,6 +95,9 @@ class StageKind:
             return []
         return [CalendarEvent(stage.key, stage_title(stage), opens, closes or opens)]
 
+    def simulate(self, stage, enrolment, opens, closes, skill: float, rng, actor) -> None:
+        """What a simulated participant of this skill (0..1) does in this stage (simulate-cohort, benchmarks)."""
+
     def next_step(self, context, card):
         """The one thing to do now in this stage, if the stage has one (a `NextStep`), else None."""
         return None
