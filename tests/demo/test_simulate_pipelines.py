@@ -27,7 +27,8 @@ def _cohort(slug: str) -> Cohort:
     from lms.extensions import db
 
     programme = db.session.scalar(select(Programme).where(Programme.slug == slug))
-    return db.session.scalars(select(Cohort).where(Cohort.programme_id == programme.id).order_by(Cohort.id.desc())).first()
+    newest = select(Cohort).where(Cohort.programme_id == programme.id).order_by(Cohort.id.desc())
+    return db.session.scalars(newest).first()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
