@@ -131,15 +131,25 @@ def update_stage(stage: ProgrammeStage, data: StageData) -> ProgrammeStage:
     stage.settings = settings
     stage.weight, stage.required = data.weight, data.required
     if old_key != data.key:
-        for other in programme.stages:
-            if old_key in (other.after or []):
-                other.after = [data.key if k == old_key else k for k in other.after]
+        _rename(programme, old_key, data.key)
     for cohort in programme.cohorts:
         window = next((w for w in cohort.windows if w.stage is stage), None)
         if window is not None and (window.opens_on, window.closes_on) == old_defaults[cohort.id]:
             window.opens_on, window.closes_on = default_window(cohort, stage)
     db.session.flush()
     return stage
+
+
+def _rename(programme, old_key: str, new_key: str) -> None:
+    """A new key in the gates of later stages and in the fallback award's rule."""
+    for other in programme.stages:
+        if old_key in (other.after or []):
+            other.after = [new_key if k == old_key else k for k in other.after]
+    rule = programme.fallback_rule or {}
+    if old_key in (rule.get("passed") or []) or old_key in (rule.get("at_least") or {}):
+        programme.fallback_rule = {
+            **rule, "passed": [new_key if k == old_key else k for k in rule.get("passed") or []],
+            "at_least": {new_key if k == old_key else k: v for k, v in (rule.get("at_least") or {}).items()}}
 
 
 def move_stage(stage: ProgrammeStage, direction: str) -> None:
@@ -165,10 +175,12 @@ def removal_problem(stage: ProgrammeStage) -> str | None:
     if dependants:
         return _("“%(stage)s” cannot be removed: %(stages)s come(s) after it. Change their gates first.",
                  stage=stage_title(stage), stages=", ".join(f"“{stage_title(s)}”" for s in dependants))
-    fallback = stage.programme.fallback_rule or {}
-    if stage.key in (fallback.get("passed") or []) or stage.key in (fallback.get("at_least") or {}):
-        return _("“%(stage)s” cannot be removed: the fallback award's rule names it.", stage=stage_title(stage))
     return None
+
+
+def in_fallback_rule(stage: ProgrammeStage) -> bool:
+    rule = stage.programme.fallback_rule or {}
+    return stage.key in (rule.get("passed") or []) or stage.key in (rule.get("at_least") or {})
 
 
 def remove_stage(stage: ProgrammeStage) -> None:
@@ -176,6 +188,11 @@ def remove_stage(stage: ProgrammeStage) -> None:
     if problem:
         raise RuleError(problem)
     programme = stage.programme
+    if in_fallback_rule(stage):  # the fallback award no longer asks for it
+        rule = programme.fallback_rule
+        programme.fallback_rule = {**rule, "passed": [k for k in rule.get("passed") or [] if k != stage.key],
+                                   "at_least": {k: v for k, v in (rule.get("at_least") or {}).items()
+                                                if k != stage.key}}
     for cohort in programme.cohorts:
         cohort.windows = [w for w in cohort.windows if w.stage is not stage]
     programme.stages.remove(stage)

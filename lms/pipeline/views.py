@@ -147,7 +147,9 @@ def remove_stage(programme_id: int, stage_id: int):
         return redirect(back)
     return render_template(
         "confirm.html", form=form, question=_("Remove the stage “%(stage)s”?", stage=stage_title(stage)),
-        warning=_("Its dates in every cohort are removed too. Nobody has results in it yet."),
+        warning=" ".join([_("Its dates in every cohort are removed too. Nobody has results in it yet.")] + (
+            [_("The fallback award (a certificate of attendance or participation) will no longer ask for it.")]
+            if services.in_fallback_rule(stage) else [])),
         button=_("Remove stage"), back=back)
 
 

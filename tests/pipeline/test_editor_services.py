@@ -81,6 +81,7 @@ def test_an_edit_retitles_renames_and_moves_windows_still_at_their_defaults(db, 
                                      for s in programme.stages})
     db.session.commit()
 
+    programme.fallback_rule = {"passed": ["seminar"], "at_least": {"seminar": 50}}
     services.update_stage(stage(programme, "seminar"), seminar(key="day", title={"en": "Seminar day (hybrid)"},
                                                                offset_days=60, length_days=3, pass_value=80))
     db.session.commit()
@@ -88,6 +89,7 @@ def test_an_edit_retitles_renames_and_moves_windows_still_at_their_defaults(db, 
     assert day.title == {"en": "Seminar day (hybrid)"} and day.rule == {"attendance": 80}
     assert day.settings == {"sessions": 3}
     assert stage(programme, "wrap").after == ["day"]
+    assert programme.fallback_rule == {"passed": ["day"], "at_least": {"day": 50}}
     start = kept.distance_start
     assert window(kept, "day") == (start + timedelta(days=60), start + timedelta(days=62))
     assert window(moved, "day") == by_hand
@@ -149,14 +151,9 @@ def test_a_stage_without_results_or_dependants_is_removed_with_its_windows(db, p
     assert sorted(w.stage.key for w in cohort.windows) == ["distance", "final", "intensive", "stage1"]
 
 
-def test_removal_is_refused_with_dependants_results_or_a_fallback_rule_naming_it(db, programme, make_cohort,
-                                                                                 make_trainee):
+def test_removal_is_refused_with_dependants_or_results(db, programme, make_cohort, make_trainee):
     with pytest.raises(RuleError, match="“Stage-1 exam” cannot be removed: “Final exam” come"):
         services.remove_stage(stage(programme, "stage1"))
-    programme.fallback_rule = {"passed": ["intensive"]}
-    stage(programme, "final").after = []
-    with pytest.raises(RuleError, match="the fallback award's rule names it"):
-        services.remove_stage(stage(programme, "intensive"))
     cohort = make_cohort(programme, trainees=[make_trainee()])
     mark_lesson_done(cohort.enrolments[0], programme.modules[0].lessons[0], cohort.distance_start)
     stage(programme, "stage1").after = []
@@ -199,3 +196,12 @@ def test_eosh_shaped_programmes_keep_their_dates_on_the_cohort_calendar(db, prog
     assert services.follows_legacy_calendar(programme)
     with pytest.raises(RuleError, match="follow the cohort's calendar"):
         services.set_stage_dates(cohort, {s.id: window(cohort, s.key) for s in programme.stages})
+
+
+def test_a_removed_stage_leaves_the_fallback_awards_rule(db, programme):
+    programme.fallback_rule = {"passed": ["stage1", "intensive"], "at_least": {"intensive": 50}}
+    stage(programme, "final").after = ["stage1"]
+    assert services.in_fallback_rule(stage(programme, "intensive"))
+    services.remove_stage(stage(programme, "intensive"))
+    db.session.commit()
+    assert programme.fallback_rule == {"passed": ["stage1"], "at_least": {}}

@@ -163,3 +163,13 @@ def test_cohort_stage_dates_editable_for_a_pipeline_of_its_own(db, coordinator_c
     assert response.status_code == 302
     db.session.expire_all()
     assert {w.stage_id: w for w in cohort.windows}[seminar.id].opens_on == later
+
+
+def test_the_confirmation_says_when_the_fallback_award_asks_for_the_stage(db, coordinator_client, programme):
+    programme.fallback_rule = {"passed": ["teachback"]}
+    db.session.commit()
+    page = coordinator_client.get(f"{base(programme)}/{stage(programme, 'teachback').id}/remove").get_data(
+        as_text=True)
+    assert "will no longer ask for it" in page
+    page = coordinator_client.get(f"{base(programme)}/{stage(programme, 'final').id}/remove").get_data(as_text=True)
+    assert "Remove the stage “Final exam”?" in page and "will no longer ask for it" not in page
