@@ -36,7 +36,7 @@ run: migrate
 	BASE_URL=$(BASE_URL) $(BIN)/flask seed-demo --if-empty
 	@echo
 	@echo "Serving on http://$(HOST):$(PORT)  (log in at /login; BASE_URL=$(BASE_URL))"
-	@echo "Demo logins, password demo1234: admin@demo.lms, trainer@demo.lms, trainee1@demo.lms ... trainee5@demo.lms"
+	@echo "Demo logins, password demo1234: admin@demo.lms, trainer@demo.lms, trainee1@demo.lms ... trainee5@demo.lms, participant1@demo.lms ... participant4@demo.lms"
 	@echo
 	BASE_URL=$(BASE_URL) $(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) app:app
 

@@ -134,7 +134,9 @@ def test_seed_demo_twice_adds_nothing_and_places_the_trainees(db, app):
     db.session.commit()
     assert _counts(db) == first
     users, programmes, cohorts, enrolments, modules, lessons, _ = first
-    assert (users, programmes, enrolments) == (13, 1, 11)
+    # EOSH: 7 accounts, 6 classmates, 11 enrolments; events: 4 participants with a login and 6 delegates, in
+    # each of the four event programmes
+    assert (users, programmes, enrolments) == (23, 5, 39)
     assert modules >= 12 and lessons >= 24
     for module in db.session.scalars(select(Module)):
         assert len(module.lessons) >= 2
@@ -184,3 +186,29 @@ def test_the_demo_dashboards_show_every_outcome_and_risk(db, app):
     assert {"certified", "attendance", "not_completed", "in_progress"} <= statuses
     assert any("behind" in f for f in flags) and any("Stage-1 exam failed" in f for f in flags)
     assert any("absence" in f for f in flags)
+
+
+def test_seeded_event_participants_see_their_programmes_own_stages(db, app):
+    from lms.certificates.models import Certificate
+    from lms.courses.services import trainee_enrolments
+    from lms.pipeline.timeline import build_timeline
+
+    seed_demo()
+    db.session.commit()
+    expected = {  # stage cards, then the award
+        "participant1@demo.lms": (["seminar", "certificate"], ["done", "done"]),
+        "participant2@demo.lms": (["exam", "workshop", "teachback", "certificate"],
+                                  ["open", "locked", "locked", "locked"]),
+        # day 1 of 2, every session so far attended: half the sessions, which is what the award asks
+        "participant3@demo.lms": (["conference", "certificate"], ["open", "open"]),
+        "participant4@demo.lms": (["webinar", "certificate"], ["locked", "locked"]),
+    }
+    with app.test_request_context():
+        for email, (keys, statuses) in expected.items():
+            user = db.session.scalar(select(User).where(User.email == email))
+            timeline = build_timeline(trainee_enrolments(user)[0])
+            assert [c.key for c in timeline.stages] == keys, email
+            assert [c.status for c in timeline.stages] == statuses, email
+    seminar = db.session.scalars(select(Certificate).where(Certificate.title == "Certificate of Participation"))
+    holders = {c.holder_name for c in seminar}
+    assert "Tamar Kiknadze" in holders and "Ion Rusu" not in holders  # the delegate who missed the seminar

@@ -60,7 +60,9 @@ Time kept | 4 | 1
 Learning checked at the end | 4 | 2"""
 
 
-def seed_demo(today: date | None = None) -> dict:
+def seed_demo(today: date | None = None, with_events: bool = True) -> dict:
+    """The EOSH demo; with `with_events`, also the event programmes of lms/demo/events.py (pipelines of their
+    own, which a database from before pipelines could not hold)."""
     today = today or clock_today()
     users = {email: _user(email, name, role, org, country, lang)
              for email, name, role, org, country, lang in ACCOUNTS}
@@ -89,7 +91,13 @@ def seed_demo(today: date | None = None) -> dict:
         _classmate(cohorts[key], email, name, story, trainer, stage1, final, today)
     _certify(cohorts["Tbilisi"], users["admin@demo.lms"], today)
     db.session.flush()
-    return {"accounts": [a[0] for a in ACCOUNTS], "password": DEMO_PASSWORD}
+    accounts = [a[0] for a in ACCOUNTS]
+    if with_events:
+        from lms.demo.events import seed_events  # noqa: PLC0415
+
+        accounts += seed_events(today, trainer, users["admin@demo.lms"], DEMO_PASSWORD)
+        db.session.flush()
+    return {"accounts": accounts, "password": DEMO_PASSWORD}
 
 
 def _user(email, name, role, organisation, country, language) -> User:
@@ -105,7 +113,7 @@ def _user(email, name, role, organisation, country, language) -> User:
 def _programme() -> Programme:
     programme = db.session.scalar(select(Programme).where(Programme.name == PROGRAMME_NAME))
     if programme is None:
-        programme = Programme(name=PROGRAMME_NAME)
+        programme = Programme(name=PROGRAMME_NAME, slug="eosh-tot")
         db.session.add(programme)
     programme.description = (
         "A training of trainers in occupational safety and health, after the ILO model: four weeks of "

@@ -35,14 +35,17 @@ CHECKIN_PERIOD = 30  # seconds a self check-in code stays current
 
 
 def stage_days(cohort: Cohort, stage) -> list[date]:
-    """The days of a sessions stage for this cohort: one a planned session from its window's first day (the
-    window's days when no number is planned)."""
+    """The day of each planned session of a sessions stage for this cohort (a session a day of its window when
+    no number is planned)."""
     window = db.session.scalar(select(CohortStageWindow).where(CohortStageWindow.cohort_id == cohort.id,
                                                                CohortStageWindow.stage_id == stage.id))
     if window is None:
         return []
-    planned = int((stage.settings or {}).get("sessions", 0)) or (window.closes_on - window.opens_on).days + 1
-    return [window.opens_on + timedelta(days=n) for n in range(planned)]
+    days = (window.closes_on - window.opens_on).days + 1
+    planned = int((stage.settings or {}).get("sessions", 0)) or days
+    # Sessions spread over the window's days: four days, four sessions, one a day; one day, four sessions,
+    # all on that day (a conference's panels).
+    return [window.opens_on + timedelta(days=n * days // planned) for n in range(planned)]
 
 
 def ensure_sessions(cohort: Cohort, stage=None) -> list[IntensiveSession]:

@@ -1,0 +1,138 @@
+"""The demo's other programmes, each imported from its definition file under examples/programmes/: a SIYB
+trainer refresher, a one-day hybrid seminar on business and human rights, a two-day international
+conference and an online awareness webinar, with participants from several institutions and countries.
+
+Running it again moves the dates to today and adds nothing twice."""
+
+from __future__ import annotations
+
+import zlib
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from lms.auth.models import TRAINEE, User
+from lms.courses.models import Cohort, Enrolment, Programme
+from lms.extensions import db
+from lms.intensive.services import ensure_sessions, mark_attendance
+from lms.pipeline.definition_store import import_definition
+
+EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples" / "programmes"
+
+# Participants who log in (password: the demo's): e-mail, name, institution, country, language.
+PARTICIPANTS = [
+    ("participant1@demo.lms", "Tamar Kiknadze", "Public Defender's Office", "Georgia", "en"),
+    ("participant2@demo.lms", "Farid Nağıyev", "SIYB Azerbaijan", "Azerbaijan", "az"),
+    ("participant3@demo.lms", "Айгерим Сейткали", "Commissioner for Human Rights", "Kazakhstan", "ru"),
+    ("participant4@demo.lms", "Elena Popescu", "People's Advocate Office", "Moldova", "en"),
+]
+# Other delegates, without a login: name, institution, country.
+DELEGATES = [
+    ("Nigar Əsgərova", "Ombudsman of Azerbaijan", "Azerbaijan"),
+    ("Giorgi Lomidze", "Public Defender's Office", "Georgia"),
+    ("Dilnoza Karimova", "Ombudsman of Uzbekistan", "Uzbekistan"),
+    ("Олена Коваленко", "Ukrainian Parliament Commissioner for Human Rights", "Ukraine"),
+    ("Mehmet Aydın", "Ombudsman Institution of Türkiye", "Türkiye"),
+    ("Ion Rusu", "People's Advocate Office", "Moldova"),
+]
+
+# definition file, cohort name, days from the cohort's start to today, participant with a login, how the
+# delegates attended: "all" (every session so far), "most" (one misses everything), or None (not begun)
+EVENTS = [
+    ("bhr-seminar.yaml", "BHR seminar · Baku · last week", 7, "participant1@demo.lms", "most"),
+    ("siyb-refresher.yaml", "SIYB refresher · Ganja · knowledge check open", 3, "participant2@demo.lms", None),
+    ("bhr-conference.yaml", "BHR conference · Baku · day 1", 0, "participant3@demo.lms", "all"),
+    ("ombudsman-webinar.yaml", "Ombudsman webinar · online · next week", -7, "participant4@demo.lms", None),
+]
+
+
+def seed_events(today: date, trainer: User, coordinator: User, password: str) -> list[str]:
+    """The event programmes, a cohort of each, their participants; the finished seminar's certificates."""
+    accounts = {}
+    for email, name, institution, country, language in PARTICIPANTS:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, name=name, role=TRAINEE, organisation=institution, country=country,
+                        language=language)
+            user.set_password(password)
+            db.session.add(user)
+        accounts[email] = user
+    for filename, cohort_name, days_in, email, attended in EVENTS:
+        programme = _programme(EXAMPLES / filename)
+        cohort = _cohort(programme, cohort_name, today - timedelta(days=days_in))
+        if trainer not in cohort.trainers:
+            cohort.trainers.append(trainer)
+        people = [accounts[email]] + [_delegate(name, institution, country, cohort_name)
+                                      for name, institution, country in DELEGATES]
+        enrolments = [_enrol(cohort, person) for person in people]
+        if attended:
+            _attend(cohort, enrolments, trainer, today, attended)
+        if days_in >= 7:
+            _certify(cohort, coordinator, today)
+    return list(accounts)
+
+
+def _programme(path: Path) -> Programme:
+    slug = next(line.split(":", 1)[1].strip() for line in path.read_text(encoding="utf-8").splitlines()
+                if line.startswith("slug:"))
+    programme = db.session.scalar(select(Programme).where(Programme.slug == slug))
+    if programme is None:
+        programme, _created = import_definition(path)
+    return programme
+
+
+def _cohort(programme: Programme, name: str, start: date) -> Cohort:
+    cohort = db.session.scalar(select(Cohort).where(Cohort.name == name))
+    if cohort is None:
+        cohort = Cohort(name=name, programme=programme, capacity=40)
+        db.session.add(cohort)
+    # The old fixed-stage columns are still required; the stage windows follow `starts_on`.
+    cohort.starts_on = cohort.distance_start = cohort.stage1_opens = cohort.stage1_closes = start
+    cohort.intensive_start = cohort.final_exam_on = start
+    city = name.split(" · ")[1]
+    cohort.venue = "" if city == "online" else f"{city} Conference Centre"
+    cohort.online_link = "https://meet.example.org/" + programme.slug
+    db.session.flush()
+    return cohort
+
+
+def _delegate(name: str, institution: str, country: str, _cohort_name: str) -> User:
+    key = "".join(ch for ch in name.lower() if ch.isascii() and ch.isalnum())[:20] or "delegate"
+    email = f"{key}.{zlib.crc32(institution.encode()) % 1000}@delegates.demo.lms"
+    user = db.session.scalar(select(User).where(User.name == name, User.organisation == institution))
+    if user is None:
+        user = User(email=email, name=name, role=TRAINEE, organisation=institution, country=country)
+        db.session.add(user)
+    return user
+
+
+def _enrol(cohort: Cohort, user: User) -> Enrolment:
+    db.session.flush()
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.cohort_id == cohort.id,
+                                                          Enrolment.user_id == user.id))
+    if enrolment is None:
+        enrolment = Enrolment(cohort=cohort, user=user)
+        db.session.add(enrolment)
+        db.session.flush()
+    return enrolment
+
+
+def _attend(cohort: Cohort, enrolments: list[Enrolment], trainer: User, today: date, how: str) -> None:
+    for stage in cohort.programme.stages:
+        if stage.kind != "sessions":
+            continue
+        for session in ensure_sessions(cohort, stage):
+            if session.on > today:
+                continue
+            marks = {e.id: ("absent" if how == "most" and i == len(enrolments) - 1 else "present", "")
+                     for i, e in enumerate(enrolments)}
+            mark_attendance(session, marks, trainer, today)
+
+
+def _certify(cohort: Cohort, coordinator: User, today: date) -> None:
+    from lms.certificates.pdf import store_pdf  # noqa: PLC0415
+    from lms.certificates.services import issue_due  # noqa: PLC0415
+
+    for certificate in issue_due(cohort, coordinator, today):
+        store_pdf(certificate)
