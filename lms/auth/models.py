@@ -17,6 +17,8 @@ COORDINATOR = "coordinator"
 TRAINER = "trainer"
 TRAINEE = "trainee"
 ROLES = (COORDINATOR, TRAINER, TRAINEE)
+# Asked only for anonymous statistics; None when not given.
+SEXES = ("female", "male", "other", "prefer_not_to_say")
 
 
 class User(UserMixin, db.Model):
@@ -28,7 +30,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default=TRAINEE)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     organisation: Mapped[str] = mapped_column(String(200), default="")
-    country: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(100), default="")  # as typed before country codes (kept)
+    country_code: Mapped[str] = mapped_column(String(2), default="", server_default="")  # ISO 3166-1 alpha-2
+    sex: Mapped[str | None] = mapped_column(String(20))  # one of SEXES, or None: not given
     language: Mapped[str] = mapped_column(String(5), default="en")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -112,6 +112,10 @@ class Cohort(db.Model):
         return f"<Cohort {self.name}>"
 
 
+PARTICIPANT, SPEAKER, ORGANISER, OBSERVER = "participant", "speaker", "organiser", "observer"
+PARTICIPANT_TYPES = (PARTICIPANT, SPEAKER, ORGANISER, OBSERVER)
+
+
 class Enrolment(db.Model):
     __tablename__ = "enrolments"
     __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
@@ -120,6 +124,7 @@ class Enrolment(db.Model):
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    participant_type: Mapped[str] = mapped_column(String(20), default=PARTICIPANT, server_default=PARTICIPANT)
 
     cohort: Mapped[Cohort] = relationship(back_populates="enrolments")
     user: Mapped[User] = relationship()

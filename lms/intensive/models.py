@@ -15,6 +15,8 @@ from lms.timeutil import utcnow
 PRESENT, LATE, ABSENT, EXCUSED = "present", "late", "absent", "excused"
 ATTENDANCE_STATUSES = (PRESENT, LATE, ABSENT, EXCUSED)
 ATTENDED = (PRESENT, LATE)  # late arrivals count as attended
+ROOM, ONLINE = "room", "online"
+MODES = (ROOM, ONLINE)  # how someone attended; rows from before modes were recorded have none: the room
 
 
 class IntensiveSession(db.Model):
@@ -47,6 +49,7 @@ class Attendance(db.Model):
     status: Mapped[str] = mapped_column(String(10))
     note: Mapped[str] = mapped_column(String(300), default="")
     self_checked_in: Mapped[bool] = mapped_column(default=False)
+    mode: Mapped[str | None] = mapped_column(String(10))  # ROOM or ONLINE when attended; None: the room
     marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     marked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
