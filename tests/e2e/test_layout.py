@@ -22,7 +22,7 @@ CHECK_LAYOUT = """() => {
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const text = node.textContent;
-      for (const match of text.matchAll(/\\S+/g)) {
+      for (const match of text.matchAll(/[^\\s-]+/g)) {  // a break after a hyphen is a word boundary
         const range = document.createRange();
         range.setStart(node, match.index);
         range.setEnd(node, match.index + match[0].length);
