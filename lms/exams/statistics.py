@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from statistics import median
 from xml.sax.saxutils import escape
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from lms.exams.models import GRADED, AttemptQuestion, Exam, ExamAttempt, Question
@@ -133,14 +135,14 @@ def histogram_svg(percents: Sequence[float], bins: int = 10, title: str = "") ->
     """
     counts = bin_counts(percents, bins)
     edges = [100 * i / bins for i in range(bins + 1)]
-    heading = title or "Score distribution"
+    heading = title or _("Score distribution")
     n = len(percents)
     if n:
-        summary = f"{n} attempt{'s' if n != 1 else ''}. " + "; ".join(
+        summary = ngettext("%(num)d attempt.", "%(num)d attempts.", n) + " " + "; ".join(
             f"{_edge_label(edges[i])}–{_edge_label(edges[i + 1])} %: {c}" for i, c in enumerate(counts)
         )
     else:
-        summary = "No attempts yet"
+        summary = _("No attempts yet")
     label = f"{heading}. {summary}"
 
     base = _TOP + _PLOT_H
@@ -168,14 +170,14 @@ def histogram_svg(percents: Sequence[float], bins: int = 10, title: str = "") ->
                    f'stroke="currentColor" stroke-width="1"/>')
         out.append(f'<text class="axis-label" x="{_num(x)}" y="{base + 18}" text-anchor="middle">{text}</text>')
     out.append(f'<text class="axis-title" x="{_num(_LEFT + _PLOT_W / 2)}" y="{_HEIGHT - 10}" '
-               f'text-anchor="middle">Score</text>')
+               f'text-anchor="middle">{escape(_("Score"))}</text>')
     y_mid = _TOP + _PLOT_H / 2
     out.append(f'<text class="axis-title" x="16" y="{_num(y_mid)}" text-anchor="middle" '
-               f'transform="rotate(-90 16 {_num(y_mid)})">Attempts</text>')
+               f'transform="rotate(-90 16 {_num(y_mid)})">{escape(_("Attempts"))}</text>')
 
     if not n:
         out.append(f'<text class="empty" x="{_num(_LEFT + _PLOT_W / 2)}" y="{_num(y_mid)}" '
-                   f'text-anchor="middle">No attempts yet</text>')
+                   f'text-anchor="middle">{escape(summary)}</text>')
     else:
         tallest = max(counts)
         usable = _PLOT_H - 20  # room for the count above the tallest bar
@@ -292,5 +294,5 @@ def exam_statistics(exam: Exam, enrolment_ids: Sequence[int] | None = None) -> E
         pass_rate=sum(1 for a in attempts if a.passed) / len(attempts) if attempts else None,
         alpha=alpha,
         questions=question_stats,
-        histogram_svg=histogram_svg(percents, title=f"Score distribution: {exam.title}"),
+        histogram_svg=histogram_svg(percents, title=_("Score distribution: %(exam)s", exam=exam.title)),
     )
