@@ -156,7 +156,3 @@ def may_see_programme(user, programme_id: int) -> bool:
 def may_grade(user, slot: AttemptQuestion) -> bool:
     """Whoever may monitor the trainee's cohort may grade the answer: the one shared access rule."""
     return can_monitor_cohort(user, slot.attempt.enrolment.cohort)
-
-
-def audit_trail(slot: AttemptQuestion) -> list[GradeAudit]:
-    return list(db.session.scalars(select(GradeAudit).where(GradeAudit.slot_id == slot.id).order_by(GradeAudit.at)))

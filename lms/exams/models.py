@@ -108,10 +108,6 @@ class Exam(db.Model):
                                                  order_by="ExamRule.id")
 
     @property
-    def is_practice(self) -> bool:
-        return self.kind == PRACTICE
-
-    @property
     def required_percent(self) -> int:
         """The pass mark: its stage's pass rule for an exam stage, the exam's own for a practice quiz."""
         if self.stage is not None:

@@ -96,14 +96,3 @@ def _score_multi(question: Question, choices: list) -> float:
     gained = len(picked & correct) / len(correct)
     penalty = len(picked & wrong) / len(wrong) if wrong else 0.0
     return max(0.0, min(1.0, gained - penalty))
-
-
-def is_answered(question: Question, response: dict | None) -> bool:
-    response = response or {}
-    if question.qtype in (SINGLE, TRUEFALSE):
-        return response.get("choice") is not None
-    if question.qtype == MULTI:
-        return bool(response.get("choices"))
-    if question.qtype == MATCHING:
-        return any((v or "").strip() for v in (response.get("pairs") or {}).values())
-    return bool((response.get("text") or "").strip())
