@@ -90,6 +90,8 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "CALENDAR_FEED_MAX_AGE_DAYS": int(env.get("CALENDAR_FEED_MAX_AGE_DAYS", "365")),
         "LOGIN_LIMITS": env.get("LOGIN_LIMITS", "10 per minute;50 per hour"),
         "VERIFY_LIMITS": env.get("VERIFY_LIMITS", "60 per minute;1000 per hour"),
+        # Posts of the public registration form, per client address.
+        "REGISTRATION_LIMITS": env.get("REGISTRATION_LIMITS", "5 per minute;30 per hour"),
         # Verification counts are written in batches at most this often (seconds): no write per request.
         "VERIFY_COUNT_FLUSH_SECONDS": float(env.get("VERIFY_COUNT_FLUSH_SECONDS", "5")),
         "CERTIFICATE_DIR": env.get("CERTIFICATE_DIR", str(instance / "certificates")),

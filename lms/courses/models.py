@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint, false, text
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
@@ -83,6 +83,12 @@ class Cohort(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Part of the signed calendar feed address; raising it ends every address given out before.
     calendar_feed_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    # Public registration (lms/registration): the page's address holds the token, given when first opened.
+    registration_open: Mapped[bool] = mapped_column(default=False, server_default=false())
+    registration_closes_on: Mapped[date | None]  # the last day registrations are accepted
+    registration_needs_approval: Mapped[bool] = mapped_column(default=True, server_default=true())
+    registration_description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    registration_token: Mapped[str | None] = mapped_column(String(32), unique=True)
 
     programme: Mapped[Programme] = relationship(back_populates="cohorts")
     trainers: Mapped[list[User]] = relationship(secondary=cohort_trainers, order_by=User.name)

@@ -69,6 +69,9 @@ EXPECTED: dict[str, dict] = {
     "verify.issuer_profile": public(),
     "verify.status_list": public(),
     "courses.calendar_feed": public(),  # with the cohort's signed token
+    # The <token> the world gives is the calendar feed's, which opens no registration page: tests/registration
+    # opens a real one.
+    "registration.register": public(404),
     "ops.healthz": public(),
     # ---- any account -----------------------------------------------------------------------------------------
     "main.home": logged_in(),
@@ -132,6 +135,8 @@ EXPECTED: dict[str, dict] = {
     "admin.enrol": coordinator_only(400),  # empty form
     "admin.import_csv": coordinator_only(400),  # no file
     "admin.unenrol": coordinator_only(),  # the confirmation page
+    "registration.manage": coordinator_only(),
+    "registration.decide": coordinator_only(400),  # no registration named
     "content.new_module": coordinator_only(),
     "content.edit_module": coordinator_only(),
     "content.module": coordinator_only(),
