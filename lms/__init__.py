@@ -119,10 +119,12 @@ def configure_blueprints(app: Flask) -> None:
     from lms.ops import bp as ops_bp
     from lms.pipeline.views import bp as pipeline_bp
     from lms.registration.views import bp as registration_bp
+    from lms.reports.views import bp as reports_bp
 
     for bp in (main_bp, auth_bp, people_bp, courses_bp, admin_bp, content_bp, exams_bp, grading_bp, bank_bp,
                intensive_bp, verify_bp, certificates_bp, ops_bp, monitoring_bp, pipeline_bp, registration_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(reports_bp)
 
 
 CSP = (

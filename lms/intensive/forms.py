@@ -2,8 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField, TextAreaField, URLField
+from wtforms import RadioField, StringField, SubmitField, TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, Length, Optional
+
+from lms.forms import choices
 
 
 class SessionForm(FlaskForm):
@@ -15,6 +17,8 @@ class SessionForm(FlaskForm):
 
 class CheckInForm(FlaskForm):
     code = StringField(_l("Check-in code"), validators=[DataRequired(), Length(max=12)])
+    where = RadioField(_l("I am taking part"), choices=choices([("room", _l("in the room")), ("online", _l("online"))]),
+                       default="room", validators=[Optional()])
     submit = SubmitField(_l("Check in"))
 
 

@@ -17,9 +17,13 @@ from lms.courses.models import Cohort, Enrolment, Programme
 from lms.courses.services import RuleError
 from lms.extensions import db
 from lms.intensive.models import (
-    ATTENDANCE_STATUSES,
+    ABSENT,
     ATTENDED,
+    EXCUSED,
+    LATE,
+    ONLINE,
     PRESENT,
+    ROOM,
     Attendance,
     IntensiveSession,
     PracticalScore,
@@ -85,9 +89,27 @@ def session_topic(session: IntensiveSession) -> str:
 # ---- attendance -------------------------------------------------------------------------------
 
 
+ONLINE_PRESENT = "online"  # the marking screen's choice "present online": status present, mode online
+MARK_CHOICES = (PRESENT, ONLINE_PRESENT, LATE, ABSENT, EXCUSED)
+
+
+def mark_choice(row: Attendance | None) -> str:
+    """The marking screen's choice for a stored row ("" when unmarked)."""
+    if row is None:
+        return ""
+    return ONLINE_PRESENT if row.status == PRESENT and row.mode == ONLINE else row.status
+
+
+def _status_and_mode(choice: str) -> tuple[str, str | None]:
+    if choice == ONLINE_PRESENT:
+        return PRESENT, ONLINE
+    return choice, (ROOM if choice in ATTENDED else None)
+
+
 def mark_attendance(session: IntensiveSession, marks: dict[int, tuple[str, str]], marker,
                     today: date | None = None) -> int:
-    """Record a day's attendance: enrolment id -> (status, note). Refuses a day not yet begun."""
+    """Record a day's attendance: enrolment id -> (choice, note), a choice of MARK_CHOICES ("online" is
+    present online; present and late are in the room). Refuses a day not yet begun."""
     today = today or utcnow().date()
     if session.on > today:
         raise RuleError(_("Day %(n)d has not begun yet (it is on %(date)s); attendance can be marked from that day.",
@@ -96,13 +118,14 @@ def mark_attendance(session: IntensiveSession, marks: dict[int, tuple[str, str]]
     for enrolment_id, (status, _note) in marks.items():
         if enrolment_id not in valid:
             raise RuleError(_("A trainee on the list is not in this cohort."))
-        if status not in ATTENDANCE_STATUSES:
+        if status not in MARK_CHOICES:
             raise RuleError(_("“%(status)s” is not an attendance status.", status=status))
     current = {a.enrolment_id: a for a in db.session.scalars(
         select(Attendance).where(Attendance.session_id == session.id))}
-    for enrolment_id, (status, note) in marks.items():
+    for enrolment_id, (choice, note) in marks.items():
         row = current.get(enrolment_id) or Attendance(session_id=session.id, enrolment_id=enrolment_id)
-        row.status, row.note = status, (note or "").strip()[:300]
+        row.status, row.mode = _status_and_mode(choice)
+        row.note = (note or "").strip()[:300]
         row.marked_by_id, row.marked_at, row.self_checked_in = marker.id, utcnow(), False
         db.session.add(row)
     db.session.flush()
@@ -183,9 +206,17 @@ def checkin_seconds_left(at: datetime | None = None) -> int:
     return CHECKIN_PERIOD - int((at or utcnow()).timestamp()) % CHECKIN_PERIOD
 
 
-def self_check_in(session: IntensiveSession, enrolment: Enrolment, code: str, now: datetime | None = None) -> None:
+def session_mode(session: IntensiveSession) -> str:
+    """How the session's stage is held: "in_person", "online" or "hybrid" (the stage's setting)."""
+    stage = session.stage
+    return ((stage.settings or {}).get("mode") if stage is not None else None) or "in_person"
+
+
+def self_check_in(session: IntensiveSession, enrolment: Enrolment, code: str, now: datetime | None = None,
+                  online: bool = False) -> None:
     """A trainee marks themselves present with the code the trainer shows. The code of the previous 30 s
-    still counts (it may have changed while being typed); older codes are refused."""
+    still counts (it may have changed while being typed); older codes are refused. Attendance is online when
+    the session is online only, or when the participant of a hybrid session says so."""
     now = now or utcnow()
     if enrolment.cohort_id != session.cohort_id:
         raise RuleError(_("You are not in this cohort."))
@@ -201,6 +232,7 @@ def self_check_in(session: IntensiveSession, enrolment: Enrolment, code: str, no
         row = Attendance(session_id=session.id, enrolment_id=enrolment.id)
         db.session.add(row)
     row.status, row.self_checked_in, row.marked_at, row.marked_by_id = PRESENT, True, now, None
+    row.mode = ONLINE if online or session_mode(session) == "online" else ROOM
     db.session.flush()
 
 

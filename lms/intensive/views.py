@@ -14,7 +14,7 @@ from lms.extensions import db, limiter
 from lms.forms import ConfirmForm
 from lms.intensive import services
 from lms.intensive.forms import CheckInForm, PracticalCommentForm, SessionForm
-from lms.intensive.models import ATTENDANCE_STATUSES, Attendance, IntensiveSession, PracticalScore
+from lms.intensive.models import Attendance, IntensiveSession, PracticalScore
 from lms.qr import qr_svg
 from lms.timeutil import utcnow
 from lms.urls import external_url
@@ -93,8 +93,8 @@ def attendance(cohort_id: int, day: int):
         Attendance.session_id == session.id))}
     db.session.commit()
     return render_template("intensive/attendance.html", cohort=cohort, session=session, enrolments=enrolments,
-                           marked=marked, form=form, statuses=ATTENDANCE_STATUSES, not_yet=session.on > utcnow().date(),
-                           topic_of=services.session_topic)
+                           marked=marked, form=form, statuses=services.MARK_CHOICES, choice_of=services.mark_choice,
+                           not_yet=session.on > utcnow().date(), topic_of=services.session_topic)
 
 
 @bp.post("/cohorts/<int:cohort_id>/intensive/<int:day>/checkin-toggle")
@@ -148,7 +148,7 @@ def checkin(cohort_id: int):
         form.code.data = request.args["code"]
     if session is not None and form.validate_on_submit():
         try:
-            services.self_check_in(session, enrolment, form.code.data)
+            services.self_check_in(session, enrolment, form.code.data, online=form.where.data == "online")
         except RuleError as error:
             db.session.rollback()
             form.code.errors.append(str(error))
@@ -157,7 +157,8 @@ def checkin(cohort_id: int):
             flash(_("You are checked in for day %(n)d. Welcome!", n=session.day_number), "success")
             return redirect(url_for("main.home"))
     db.session.commit()
-    return render_template("intensive/checkin.html", cohort=cohort, session=session, form=form)
+    return render_template("intensive/checkin.html", cohort=cohort, session=session, form=form,
+                           mode=services.session_mode(session) if session else None)
 
 
 @bp.get("/cohorts/<int:cohort_id>/practical")

@@ -108,6 +108,12 @@ EXPECTED: dict[str, dict] = {
     "intensive.checkin": own_trainee(),
     "intensive.practical": cohort_staff(),
     "intensive.score": cohort_staff(),
+    # ---- reports -----------------------------------------------------------------------------------------------
+    "reports.cohort": cohort_staff(),
+    "reports.cohort_csv": cohort_staff(),
+    "reports.period": any_staff(),
+    "reports.period_csv": any_staff(),
+    "reports.participant_types": coordinator_only(),
     # ---- monitoring --------------------------------------------------------------------------------------------
     "monitoring.dashboard": cohort_staff(),
     "monitoring.dashboard_csv": cohort_staff(),
