@@ -3,8 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import StringField, SubmitField, TextAreaField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
+
+from lms.forms import choices
 
 
 class RevokeForm(FlaskForm):
@@ -21,3 +23,16 @@ class ReissueForm(FlaskForm):
 class UploadCheckForm(FlaskForm):
     file = FileField(_l("Certificate PDF"), validators=[FileRequired()])
     submit = SubmitField(_l("Check the file"))
+
+
+class IssueOneForm(FlaskForm):
+    kind = SelectField(_l("Certificate"), choices=choices([("trainer", _l("The programme's certificate")),
+                                                           ("attendance", _l("Certificate of attendance"))]))
+    reason = TextAreaField(_l("Reason (kept in the audit trail), e.g. a recognised equivalent qualification"),
+                           validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Issue the certificate"))
+
+
+class WithholdForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (kept in the audit trail)"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Withhold the certificate"))

@@ -68,3 +68,19 @@ class AuditEntry(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
 
     actor: Mapped[User | None] = relationship()
+
+
+class Withholding(db.Model):
+    """A coordinator's decision that an enrolment's due certificate is not issued (yet), with the reason;
+    `issue_due` skips the enrolment until the coordinator lifts it (the row is then deleted, both audited)."""
+
+    __tablename__ = "certificate_withholdings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), unique=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    enrolment: Mapped[Enrolment] = relationship()
+    actor: Mapped[User | None] = relationship()

@@ -24,6 +24,7 @@ from lms.api.problems import PROBLEMS, add_api_headers, problem, type_uri
 from lms.certificates import verification
 from lms.certificates.codes import CodeError, normalise
 from lms.certificates.forms import UploadCheckForm
+from lms.certificates.page import verify_page
 from lms.extensions import csrf, db, limiter
 
 bp = Blueprint("verify", __name__)
@@ -70,7 +71,7 @@ def certificate(code: str):
         db.session.commit()
     g.private_page = False
     return _noindex(make_response(render_template(
-        "verify/certificate.html", cert=result.certificate,
+        "verify/certificate.html", cert=result.certificate, page=verify_page(result.certificate),
         record=verification.public_record(result.certificate))))
 
 

@@ -18,6 +18,7 @@ from lms.certificates.models import (
     TRAINER_CERTIFICATE,
     AuditEntry,
     Certificate,
+    Withholding,
 )
 from lms.courses.models import Cohort, Enrolment
 from lms.courses.services import RuleError
@@ -155,9 +156,12 @@ def issue_due(cohort: Cohort, actor=None, today: date | None = None) -> list[Cer
     existing = {(c.enrolment_id, c.kind) for c in db.session.scalars(
         select(Certificate).join(Enrolment).where(Enrolment.cohort_id == cohort.id, Certificate.status != REVOKED))}
     has_trainer = {eid for eid, kind in existing if kind == TRAINER_CERTIFICATE}
+    withheld = withheld_enrolment_ids(cohort)
     made = []
     enrolments = {e.id: e for e in db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id))}
     for enrolment_id, outcome in outcomes.items():
+        if enrolment_id in withheld:
+            continue
         if outcome.status == CERTIFIED:
             kind = TRAINER_CERTIFICATE
         elif outcome.status == ATTENDANCE_ONLY and enrolment_id not in has_trainer:
@@ -177,3 +181,63 @@ def certificates_of(user) -> list[Certificate]:
 
 def find_by_code(code: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.code == code, Certificate.status != PENDING))
+
+
+# ---- one person: a coordinator's decision, with the reason, in the audit trail -------------------------------
+
+
+def _audit_enrolment(action: str, enrolment: Enrolment, actor, note: str, **details) -> None:
+    db.session.add(AuditEntry(actor_id=actor.id if actor else None, action=action, subject="enrolment",
+                              subject_id=enrolment.id, details=details, note=note))
+
+
+def withheld_enrolment_ids(cohort: Cohort) -> set[int]:
+    return set(db.session.scalars(select(Withholding.enrolment_id).join(Enrolment)
+                                  .where(Enrolment.cohort_id == cohort.id)))
+
+
+def withholding_of(enrolment: Enrolment) -> Withholding | None:
+    return db.session.scalar(select(Withholding).where(Withholding.enrolment_id == enrolment.id))
+
+
+def issue_one(enrolment: Enrolment, kind: str, reason: str, actor, today: date | None = None) -> Certificate:
+    """Issue a certificate to one person on a coordinator's decision (e.g. a recognised equivalent), whatever
+    the outcome rules say; the reason goes to the audit trail. A withholding of the enrolment is lifted."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleError(_("Give the reason for issuing this certificate; it is kept in the audit trail."))
+    if kind not in (TRAINER_CERTIFICATE, ATTENDANCE_CERTIFICATE):
+        raise RuleError(_("Choose the kind of certificate."))
+    if current_certificate(enrolment, kind) is not None:
+        raise RuleError(_("%(name)s already has this certificate.", name=enrolment.user.name))
+    withholding = withholding_of(enrolment)
+    if withholding is not None:
+        db.session.delete(withholding)
+    certificate = create_certificate(enrolment, kind, actor, today)
+    audit("issued_by_decision", certificate, actor, note=reason[:500], code=certificate.code, kind=kind,
+          withholding_lifted=withholding is not None)
+    db.session.flush()
+    return certificate
+
+
+def withhold(enrolment: Enrolment, reason: str, actor) -> Withholding:
+    """Keep an enrolment's due certificate from being issued until the coordinator lifts it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleError(_("Give the reason for withholding the certificate; it is kept in the audit trail."))
+    if withholding_of(enrolment) is not None:
+        raise RuleError(_("The certificate of %(name)s is already withheld.", name=enrolment.user.name))
+    withholding = Withholding(enrolment=enrolment, reason=reason[:500], actor_id=actor.id if actor else None)
+    db.session.add(withholding)
+    _audit_enrolment("withheld", enrolment, actor, reason[:500], holder=enrolment.user.name)
+    db.session.flush()
+    return withholding
+
+
+def lift_withholding(enrolment: Enrolment, actor) -> None:
+    withholding = withholding_of(enrolment)
+    if withholding is None:
+        raise RuleError(_("The certificate of %(name)s is not withheld.", name=enrolment.user.name))
+    db.session.delete(withholding)
+    _audit_enrolment("withholding_lifted", enrolment, actor, withholding.reason, holder=enrolment.user.name)
+    db.session.flush()

@@ -6,12 +6,13 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.utils import secure_filename
 
 from lms.access import can_monitor_cohort, coordinator_required
 from lms.certificates import services, share
-from lms.certificates.forms import ReissueForm, RevokeForm
-from lms.certificates.models import PENDING, REVOKED, AuditEntry, Certificate
-from lms.courses.models import Cohort
+from lms.certificates.forms import IssueOneForm, ReissueForm, RevokeForm, WithholdForm
+from lms.certificates.models import PENDING, REVOKED, AuditEntry, Certificate, Withholding
+from lms.courses.models import Cohort, Enrolment
 from lms.courses.services import RuleError
 from lms.exams.models import GradeAudit
 from lms.extensions import db
@@ -181,3 +182,100 @@ def audit_log():
     entries = list(db.session.scalars(select(AuditEntry).order_by(AuditEntry.at.desc()).limit(300)))
     grades = list(db.session.scalars(select(GradeAudit).order_by(GradeAudit.at.desc()).limit(300)))
     return render_template("certificates/audit.html", entries=entries, grades=grades)
+
+
+# ---- one person, one cohort: issue on a decision, withhold, the ceremony ZIP -------------------------------------
+
+
+@bp.get("/admin/cohorts/<int:cohort_id>/certificates")
+@coordinator_required
+def cohort_certificates(cohort_id: int):
+    from lms.monitoring.outcomes import cohort_outcomes
+
+    cohort = db.get_or_404(Cohort, cohort_id)
+    enrolments = sorted(cohort.enrolments, key=lambda e: e.user.name.casefold())
+    certificates: dict[int, list[Certificate]] = {}
+    for certificate in db.session.scalars(select(Certificate).join(Enrolment)
+                                          .where(Enrolment.cohort_id == cohort.id).order_by(Certificate.id)):
+        certificates.setdefault(certificate.enrolment_id, []).append(certificate)
+    withheld = {w.enrolment_id: w for w in db.session.scalars(
+        select(Withholding).join(Enrolment).where(Enrolment.cohort_id == cohort.id))}
+    return render_template("certificates/cohort.html", cohort=cohort, enrolments=enrolments,
+                           certificates=certificates, withheld=withheld, outcomes=cohort_outcomes(cohort),
+                           form=ConfirmForm())
+
+
+def _back_to(enrolment: Enrolment):
+    return redirect(url_for("certificates.cohort_certificates", cohort_id=enrolment.cohort_id))
+
+
+@bp.route("/admin/enrolments/<int:enrolment_id>/issue-certificate", methods=["GET", "POST"])
+@coordinator_required
+def issue_one(enrolment_id: int):
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    form = IssueOneForm()
+    if form.validate_on_submit():
+        try:
+            certificate = services.issue_one(enrolment, form.kind.data, form.reason.data, current_user)
+        except RuleError as error:
+            form.reason.errors.append(str(error))
+        else:
+            _render_new([certificate])
+            db.session.commit()
+            flash(_("Certificate %(code)s issued to %(name)s.", code=certificate.code, name=enrolment.user.name)
+                  if certificate.status != PENDING else
+                  _("The certificate of %(name)s is waiting for approval.", name=enrolment.user.name), "success")
+            return _back_to(enrolment)
+    return render_template("certificates/issue_one.html", enrolment=enrolment, form=form)
+
+
+@bp.route("/admin/enrolments/<int:enrolment_id>/withhold", methods=["GET", "POST"])
+@coordinator_required
+def withhold(enrolment_id: int):
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    form = WithholdForm()
+    if form.validate_on_submit():
+        try:
+            services.withhold(enrolment, form.reason.data, current_user)
+        except RuleError as error:
+            form.reason.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The certificate of %(name)s is withheld until you lift it.", name=enrolment.user.name),
+                  "success")
+            return _back_to(enrolment)
+    return render_template("certificates/withhold.html", enrolment=enrolment, form=form)
+
+
+@bp.post("/admin/enrolments/<int:enrolment_id>/lift-withholding")
+@coordinator_required
+def lift_withholding(enrolment_id: int):
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.lift_withholding(enrolment, current_user)
+    except RuleError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The certificate of %(name)s is no longer withheld; “Issue due certificates” issues it if the "
+                "outcome earns one.", name=enrolment.user.name), "success")
+    return _back_to(enrolment)
+
+
+@bp.get("/admin/cohorts/<int:cohort_id>/certificates.zip")
+@coordinator_required
+def cohort_zip(cohort_id: int):
+    from lms.certificates.bundle import write_zip
+
+    cohort = db.get_or_404(Cohort, cohort_id)
+    archive, included, missing = write_zip(cohort)
+    db.session.commit()  # the PDFs rendered on the way are recorded
+    if missing:
+        archive.close()
+        flash(_("%(n)d PDFs could not be prepared; try again in a minute.", n=len(missing)), "error")
+        return redirect(url_for("certificates.cohort_certificates", cohort_id=cohort.id))
+    name = secure_filename(cohort.name) or f"cohort-{cohort.id}"
+    return send_file(archive, mimetype="application/zip", as_attachment=True,
+                     download_name=f"{name}-certificates.zip")

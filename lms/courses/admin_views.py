@@ -24,6 +24,7 @@ PROGRAMME_FIELDS = (
     "attendance_threshold", "final_pass_mark", "practical_required", "practical_threshold", "marker_margin",
     "certificate_title", "validity_years", "group_size_cap",
 )
+ENTITLEMENT_LANGUAGES = ("en", "az", "ru")  # Programme.entitlement, shown on the verification page
 COHORT_FIELDS = ("name", "distance_start", "stage1_opens", "stage1_closes", "intensive_start", "final_exam_on",
                  "venue", "online_link", "capacity")
 
@@ -54,6 +55,8 @@ def _edit_programme(programme: Programme):
     form = ProgrammeForm(obj=programme if programme.id else None)
     if request.method == "GET" and programme.id:
         form.practical_rubric.data = rubric_text(programme)
+        for language in ENTITLEMENT_LANGUAGES:
+            getattr(form, f"entitlement_{language}").data = (programme.entitlement or {}).get(language, "")
     if form.validate_on_submit():
         _criteria, rubric_errors = parse_rubric(form.practical_rubric.data or "")
         form.practical_rubric.errors.extend(rubric_errors)
@@ -65,6 +68,9 @@ def _edit_programme(programme: Programme):
             for name in PROGRAMME_FIELDS:
                 setattr(programme, name, getattr(form, name).data)
             programme.name = programme.name.strip()
+            programme.entitlement = {language: text for language in ENTITLEMENT_LANGUAGES
+                                     if (text := (getattr(form, f"entitlement_{language}").data or "").strip())
+                                     } or None
             db.session.add(programme)
             db.session.flush()
             set_rubric(programme, form.practical_rubric.data or "")

@@ -39,6 +39,12 @@ class ProgrammeForm(FlaskForm):
     certificate_title = StringField(_l("Certificate title"), default="International Trainer Certificate",
                                     validators=[DataRequired(), Length(max=200)])
     validity_years = IntegerField(_l("Certificate validity (years)"), default=3, validators=[NumberRange(1, 20)])
+    entitlement_en = TextAreaField(_l("What the certificate entitles its holder to (English)"),
+                                   validators=[Length(max=500)])
+    entitlement_az = TextAreaField(_l("What the certificate entitles its holder to (Azerbaijani)"),
+                                   validators=[Length(max=500)])
+    entitlement_ru = TextAreaField(_l("What the certificate entitles its holder to (Russian)"),
+                                   validators=[Length(max=500)])
     group_size_cap = IntegerField(_l("Largest group size"), default=25, validators=[NumberRange(1, 1000)])
     submit = SubmitField(_l("Save programme"))
 

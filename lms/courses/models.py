@@ -22,6 +22,8 @@ class Programme(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     slug: Mapped[str | None] = mapped_column(String(80), unique=True)
     title: Mapped[dict | None] = mapped_column(JSON)  # {"en": ..., "az": ..., "ru": ...}; "en" is `name`
+    # What the certificate entitles its holder to, shown to whoever verifies it: {"en": ..., "az": ..., "ru": ...}
+    entitlement: Mapped[dict | None] = mapped_column(JSON)
     description: Mapped[str] = mapped_column(Text, default="")
     distance_weeks: Mapped[int] = mapped_column(default=4)
     stage1_pass_mark: Mapped[int] = mapped_column(default=70)  # percent

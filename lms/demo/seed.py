@@ -123,6 +123,11 @@ def _programme() -> Programme:
     if not rubric(programme):
         set_rubric(programme, RUBRIC)
     programme.certificate_title = "International Trainer Certificate"
+    programme.entitlement = {  # shown to whoever verifies the certificate
+        "en": "May run EOSH trainings and monitor workplaces.",
+        "az": "EOSH təlimləri keçirə və iş yerlərində monitorinq apara bilər.",
+        "ru": "Может проводить тренинги EOSH и осуществлять мониторинг рабочих мест.",
+    }
     return programme
 
 

@@ -128,6 +128,11 @@ EXPECTED: dict[str, dict] = {
     "certificates.revoke": coordinator_only(),
     "certificates.reissue": coordinator_only(),
     "certificates.issue_for_cohort": coordinator_only(302),
+    "certificates.cohort_certificates": coordinator_only(),
+    "certificates.issue_one": coordinator_only(),  # the form; a POST without a reason shows it again
+    "certificates.withhold": coordinator_only(),
+    "certificates.lift_withholding": coordinator_only(302),  # nothing withheld: refused with a message
+    "certificates.cohort_zip": coordinator_only(),
     # ---- coordinators: programmes, cohorts, people, content, question banks -----------------------------------
     "people.index": coordinator_only(),
     "admin.programmes": coordinator_only(),
