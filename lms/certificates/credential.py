@@ -277,12 +277,19 @@ def iso_utc(moment: datetime) -> str:
 
 
 def _criteria(certificate, programme) -> str:
-    parts = ["Stage-1 exam passed", "intensive attendance"]
+    """The achievement's criteria, from the programme's pipeline: the stages its award (or the fallback award)
+    asks to pass, in English as the rest of the credential."""
+    from lms.content import pick  # noqa: PLC0415
+    from lms.pipeline.outcome import programme_stages  # noqa: PLC0415
+
+    stages = programme_stages(programme.id)
     if certificate.kind == TRAINER_CERTIFICATE:
-        parts.append("final exam passed")
-        if programme.practical_required:
-            parts.append("practical teach-back passed")
-    return ", ".join(parts)
+        names = [pick(s.title, "en") or s.key for s in stages if s.required]
+    else:
+        rule = programme.fallback_rule or {}
+        named = set(rule.get("passed") or []) | set(rule.get("at_least") or {})
+        names = [pick(s.title, "en") or s.key for s in stages if s.key in named]
+    return "Passed: " + ", ".join(names) + "." if names else "Took part."
 
 
 def identity_salt(certificate) -> str:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import segno
 from flask import Flask, current_app, render_template
-from flask_babel import force_locale, format_date, ngettext
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
@@ -161,21 +161,25 @@ def _signatories(text: str) -> list[tuple[str, str]]:
 
 
 def _stages(certificate: Certificate) -> list[Stage]:
+    """The programme's stages as the certificate lists them, with this cohort's dates: every stage for the
+    programme's award; for the fallback award, the stages its rule names."""
+    from lms.pipeline.outcome import cohort_windows, programme_stages  # noqa: PLC0415
+    from lms.pipeline.registry import kind_of, stage_title  # noqa: PLC0415
+
     cohort = certificate.enrolment.cohort
-    programme = cohort.programme
-    intensive = Stage(_("Intensive training"), ngettext("%(num)d day", "%(num)d days", programme.intensive_days),
-                      _span(cohort.intensive_start, cohort.intensive_ends))
+    stages = programme_stages(cohort.programme_id)
     if certificate.kind == ATTENDANCE_CERTIFICATE:
-        return [intensive]
-    if programme.practical_required:
-        intensive.detail = _("%(days)s, with the practical teach-back", days=intensive.detail)
-    return [
-        Stage(_("Distance learning"), ngettext("%(num)d week", "%(num)d weeks", programme.distance_weeks),
-              _span(cohort.distance_start, cohort.distance_ends)),
-        Stage(_("Stage 1 examination"), _("Knowledge test"), _span(cohort.stage1_opens, cohort.stage1_closes)),
-        intensive,
-        Stage(_("Final examination"), _("Theory and practice"), _date(cohort.final_exam_on)),
-    ]
+        rule = cohort.programme.fallback_rule or {}
+        named = set(rule.get("passed") or []) | set(rule.get("at_least") or {})
+        stages = [s for s in stages if s.key in named] or stages
+    windows = cohort_windows(cohort.id)
+    lines = []
+    for stage in stages:
+        window = windows.get(stage.id)
+        opens, closes = (window.opens_on, window.closes_on) if window else (None, None)
+        lines.append(Stage(stage_title(stage), kind_of(stage).certificate_detail(stage, opens, closes),
+                           _span(opens, closes) if opens else ""))
+    return lines
 
 
 def render_certificate_html(certificate: Certificate) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -71,6 +71,11 @@ class ModulesKind(StageKind):
 
     def cell(self, stage, result: StageResult) -> Cell:
         return Cell(result.percent or 0.0)
+
+    def certificate_detail(self, stage, opens, closes) -> str:
+        weeks = int((stage.settings or {}).get("weeks", 0)) or (
+            ((closes - opens).days // 7 + 1) if opens and closes else 0)
+        return ngettext("%(num)d week", "%(num)d weeks", weeks) if weeks else ""
 
     def events(self, stage, opens, closes, cohort) -> list[CalendarEvent]:
         """A week at a time, as the modules are released."""

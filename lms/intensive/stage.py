@@ -85,6 +85,10 @@ class SessionsKind(StageKind):
             status = "present" if rng.random() < 0.75 + skill / 4 else rng.choice(["late", "absent", "excused"])
             mark_attendance(session, {enrolment.id: (status, "")}, actor, session.on)
 
+    def certificate_detail(self, stage, opens, closes) -> str:
+        days = (closes - opens).days + 1 if opens and closes else 0
+        return ngettext("%(num)d day", "%(num)d days", days) if days else ""
+
     def risks(self, stage, result: StageResult) -> list[str]:
         statuses = list(result.detail.by_day.values()) if result.detail else []
         absences, excused = statuses.count(ABSENT), statuses.count(EXCUSED)

@@ -95,6 +95,10 @@ class StageKind:
             return []
         return [CalendarEvent(stage.key, stage_title(stage), opens, closes or opens)]
 
+    def certificate_detail(self, stage, opens, closes) -> str:
+        """A few words under the stage's title on the certificate ("4 weeks", "5 days"), or ""."""
+        return ""
+
     def simulate(self, stage, enrolment, opens, closes, skill: float, rng, actor) -> None:
         """What a simulated participant of this skill (0..1) does in this stage (simulate-cohort, benchmarks)."""
 

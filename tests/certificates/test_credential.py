@@ -252,8 +252,8 @@ def test_build_credential_is_an_open_badge_without_email(certificate):
     assert achievement["id"] == f"http://lms.test/programmes/{programme.id}#trainer"
     assert achievement["type"] == ["Achievement"]
     assert achievement["description"] == programme.name
-    assert achievement["criteria"]["narrative"] == ("Stage-1 exam passed, intensive attendance, final exam passed, "
-                                                    "practical teach-back passed")
+    assert achievement["criteria"]["narrative"] == ("Passed: Stage-1 exam, Intensive, Practical teach-back, "
+                                                    "Final exam.")
     [identity] = subject["identifier"]
     assert identity["identityHash"] == cred.identity_hash(certificate.enrolment.user.email, identity["salt"])
     assert identity["salt"] == cred.identity_salt(certificate)
