@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from lms.auth.countries import country_choices
 from lms.auth.services import password_problem
 from lms.forms import LANGUAGE_CHOICES, choices
 
@@ -51,6 +52,14 @@ class InviteForm(FlaskForm):
         choices=choices([("trainee", _l("Trainee")), ("trainer", _l("Trainer")), ("coordinator", _l("Coordinator"))]),
     )
     organisation = StringField(_l("Organisation"), validators=[Length(max=200)])
-    country = StringField(_l("Country"), validators=[Length(max=100)])
+    country = SelectField(_l("Country"), default="")  # choices in the interface language: set_country_choices
+    sex = SelectField(
+        _l("Sex"), default="",
+        description=_l("Used only for anonymous statistics on who our programmes reach; you may leave it blank."),
+        choices=choices([("", _l("Not given")), ("female", _l("Female")), ("male", _l("Male")), ("other", _l("Other")),
+                         ("prefer_not_to_say", _l("Prefers not to say"))]))
     language = SelectField(_l("Language"), choices=choices(LANGUAGE_CHOICES))
     submit = SubmitField(_l("Send invitation"))
+
+    def set_country_choices(self) -> None:
+        self.country.choices = choices([("", _l("Not given")), *country_choices()])

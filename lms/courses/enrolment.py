@@ -13,12 +13,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms.auth import services as accounts
+from lms.auth.countries import country_code
 from lms.auth.models import TRAINEE, User
-from lms.courses.models import Cohort, Enrolment, Programme
+from lms.courses.models import PARTICIPANT, PARTICIPANT_TYPES, Cohort, Enrolment, Programme
 from lms.courses.services import RuleError
 from lms.extensions import db
 
-CSV_COLUMNS = ("name", "email", "organisation", "country", "language")
+CSV_COLUMNS = ("name", "email", "organisation", "country", "language")  # and optionally participant_type
 LANGUAGES = ("en", "az", "ru")
 
 
@@ -90,6 +91,7 @@ class CsvRow:
     organisation: str
     country: str
     language: str
+    participant_type: str = PARTICIPANT
 
 
 @dataclass
@@ -136,6 +138,10 @@ def parse_enrolment_csv(data: bytes) -> CsvReport:
             language = (values.get("language") or "en").lower()
             if language not in LANGUAGES:
                 problems.append(_("language must be one of en, az, ru (not “%(lang)s”)", lang=language))
+            participant_type = (values.get("participant_type") or PARTICIPANT).lower()
+            if participant_type not in PARTICIPANT_TYPES:
+                problems.append(_("participant_type must be one of %(types)s (not “%(type)s”)",
+                                  types=", ".join(PARTICIPANT_TYPES), type=participant_type))
             if email in seen:
                 problems.append(_("the address appears already on line %(line)d", line=seen[email]))
             if len(name) > 200:
@@ -147,7 +153,7 @@ def parse_enrolment_csv(data: bytes) -> CsvReport:
                 continue
             seen[email] = line
             rows.append(CsvRow(line, name, email, values.get("organisation", "")[:200],
-                               values.get("country", "")[:100], language))
+                               values.get("country", "")[:100], language, participant_type))
     except csv.Error as exc:
         errors.append(_("Line %(line)d: the file is not valid CSV (%(error)s).", line=reader.line_num, error=str(exc)))
     if not rows and not errors:
@@ -187,12 +193,14 @@ def import_enrolments(cohort: Cohort, report: CsvReport) -> tuple[int, int]:
     for row in report.rows:
         user = existing.get(row.email)
         if user is None:
+            # A country named in English, Azerbaijani or Russian, or by its code, gets its code; the text stays.
             user = accounts.create_user(row.email, row.name, TRAINEE, organisation=row.organisation,
-                                        country=row.country, language=row.language)
+                                        country=row.country, country_code=country_code(row.country),
+                                        language=row.language)
             invited.append(user)
             created += 1
         if user.id not in already:
-            db.session.add(Enrolment(cohort=cohort, user=user))
+            db.session.add(Enrolment(cohort=cohort, user=user, participant_type=row.participant_type))
             enrolled += 1
     db.session.flush()
     for user in invited:
