@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from lms.auth.countries import english_name
 from lms.auth.models import TRAINEE, User
 from lms.courses.models import Cohort, Enrolment, Programme
 from lms.extensions import db
@@ -20,21 +21,23 @@ from lms.pipeline.definition_store import import_definition
 
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples" / "programmes"
 
-# Participants who log in (password: the demo's): e-mail, name, institution, country, language.
+# Participants who log in (password: the demo's): e-mail, name, institution, country (ISO 3166), language, sex
+# (None: not given).
 PARTICIPANTS = [
-    ("participant1@demo.lms", "Tamar Kiknadze", "Public Defender's Office", "Georgia", "en"),
-    ("participant2@demo.lms", "Farid Nağıyev", "SIYB Azerbaijan", "Azerbaijan", "az"),
-    ("participant3@demo.lms", "Айгерим Сейткали", "Commissioner for Human Rights", "Kazakhstan", "ru"),
-    ("participant4@demo.lms", "Elena Popescu", "People's Advocate Office", "Moldova", "en"),
+    ("participant1@demo.lms", "Tamar Kiknadze", "Public Defender's Office", "GE", "en", "female"),
+    ("participant2@demo.lms", "Farid Nağıyev", "SIYB Azerbaijan", "AZ", "az", "male"),
+    ("participant3@demo.lms", "Айгерим Сейткали", "Commissioner for Human Rights", "KZ", "ru", None),
+    ("participant4@demo.lms", "Elena Popescu", "People's Advocate Office", "MD", "en", "female"),
 ]
-# Other delegates, without a login: name, institution, country.
+# Other delegates, without a login: name, institution, country, sex, participant type, and how they attend
+# a hybrid session.
 DELEGATES = [
-    ("Nigar Əsgərova", "Ombudsman of Azerbaijan", "Azerbaijan"),
-    ("Giorgi Lomidze", "Public Defender's Office", "Georgia"),
-    ("Dilnoza Karimova", "Ombudsman of Uzbekistan", "Uzbekistan"),
-    ("Олена Коваленко", "Ukrainian Parliament Commissioner for Human Rights", "Ukraine"),
-    ("Mehmet Aydın", "Ombudsman Institution of Türkiye", "Türkiye"),
-    ("Ion Rusu", "People's Advocate Office", "Moldova"),
+    ("Nigar Əsgərova", "Ombudsman of Azerbaijan", "AZ", "female", "organiser", "room"),
+    ("Giorgi Lomidze", "Public Defender's Office", "GE", "male", "speaker", "room"),
+    ("Dilnoza Karimova", "Ombudsman of Uzbekistan", "UZ", None, "participant", "online"),
+    ("Олена Коваленко", "Ukrainian Parliament Commissioner for Human Rights", "UA", "female", "observer", "online"),
+    ("Mehmet Aydın", "Ombudsman Institution of Türkiye", "TR", "prefer_not_to_say", "participant", "room"),
+    ("Ion Rusu", "People's Advocate Office", "MD", None, "participant", "online"),
 ]
 
 # definition file, cohort name, days from the cohort's start to today, participant with a login, how the
@@ -50,24 +53,26 @@ EVENTS = [
 def seed_events(today: date, trainer: User, coordinator: User, password: str) -> list[str]:
     """The event programmes, a cohort of each, their participants; the finished seminar's certificates."""
     accounts = {}
-    for email, name, institution, country, language in PARTICIPANTS:
+    for email, name, institution, code, language, sex in PARTICIPANTS:
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
-            user = User(email=email, name=name, role=TRAINEE, organisation=institution, country=country,
-                        language=language)
+            user = User(email=email, name=name, role=TRAINEE, organisation=institution, language=language)
             user.set_password(password)
             db.session.add(user)
+        user.country_code, user.country, user.sex = code, english_name(code), sex
         accounts[email] = user
     for filename, cohort_name, days_in, email, attended in EVENTS:
         programme = _programme(EXAMPLES / filename)
         cohort = _cohort(programme, cohort_name, today - timedelta(days=days_in))
         if trainer not in cohort.trainers:
             cohort.trainers.append(trainer)
-        people = [accounts[email]] + [_delegate(name, institution, country, cohort_name)
-                                      for name, institution, country in DELEGATES]
-        enrolments = [_enrol(cohort, person) for person in people]
+        people = [accounts[email]] + [_delegate(name, institution, code, sex)
+                                      for name, institution, code, sex, _kind, _how in DELEGATES]
+        kinds = ["participant"] + [kind for *_rest, kind, _how in DELEGATES]
+        enrolments = [_enrol(cohort, person, kind) for person, kind in zip(people, kinds, strict=True)]
         if attended:
-            _attend(cohort, enrolments, trainer, today, attended)
+            online = {e.id for e, (*_rest, how) in zip(enrolments[1:], DELEGATES, strict=True) if how == "online"}
+            _attend(cohort, enrolments, trainer, today, attended, online)
         if days_in >= 7:
             _certify(cohort, coordinator, today)
     return list(accounts)
@@ -97,36 +102,44 @@ def _cohort(programme: Programme, name: str, start: date) -> Cohort:
     return cohort
 
 
-def _delegate(name: str, institution: str, country: str, _cohort_name: str) -> User:
+def _delegate(name: str, institution: str, code: str, sex: str | None) -> User:
     key = "".join(ch for ch in name.lower() if ch.isascii() and ch.isalnum())[:20] or "delegate"
     email = f"{key}.{zlib.crc32(institution.encode()) % 1000}@delegates.demo.lms"
     user = db.session.scalar(select(User).where(User.name == name, User.organisation == institution))
     if user is None:
-        user = User(email=email, name=name, role=TRAINEE, organisation=institution, country=country)
+        user = User(email=email, name=name, role=TRAINEE, organisation=institution)
         db.session.add(user)
+    user.country_code, user.country, user.sex = code, english_name(code), sex
     return user
 
 
-def _enrol(cohort: Cohort, user: User) -> Enrolment:
+def _enrol(cohort: Cohort, user: User, kind: str) -> Enrolment:
     db.session.flush()
     enrolment = db.session.scalar(select(Enrolment).where(Enrolment.cohort_id == cohort.id,
                                                           Enrolment.user_id == user.id))
     if enrolment is None:
         enrolment = Enrolment(cohort=cohort, user=user)
         db.session.add(enrolment)
-        db.session.flush()
+    enrolment.participant_type = kind
+    db.session.flush()
     return enrolment
 
 
-def _attend(cohort: Cohort, enrolments: list[Enrolment], trainer: User, today: date, how: str) -> None:
+def _attend(cohort: Cohort, enrolments: list[Enrolment], trainer: User, today: date, how: str,
+            online: set[int]) -> None:
+    """Everyone attends (the last one misses everything when `how` is "most"); the delegates in `online` follow
+    a hybrid session online, and everyone follows an online session online."""
     for stage in cohort.programme.stages:
         if stage.kind != "sessions":
             continue
+        mode = (stage.settings or {}).get("mode", "in_person")
         for session in ensure_sessions(cohort, stage):
             if session.on > today:
                 continue
-            marks = {e.id: ("absent" if how == "most" and i == len(enrolments) - 1 else "present", "")
-                     for i, e in enumerate(enrolments)}
+            marks = {}
+            for i, e in enumerate(enrolments):
+                there = "online" if mode == "online" or (mode == "hybrid" and e.id in online) else "present"
+                marks[e.id] = ("absent" if how == "most" and i == len(enrolments) - 1 else there, "")
             mark_attendance(session, marks, trainer, today)
 
 
