@@ -130,6 +130,7 @@ def register(cohort: Cohort, name: str, email: str, institution: str = "", count
     if user is not None and db.session.scalar(select(Enrolment.id).where(Enrolment.cohort_id == cohort.id,
                                                                          Enrolment.user_id == user.id)):
         return Outcome(APPROVED, created=False)
+    fill_places(cohort)  # a place freed elsewhere (the cohort form, a removed trainee) goes to those waiting first
     registration = Registration(cohort=cohort, name=" ".join(name.split()), email=email,
                                 institution=(institution or "").strip(), country=(country or "").strip())
     if places_held(cohort) >= cohort.capacity:

@@ -201,3 +201,14 @@ def test_registering_twice_changes_nothing(db, open_cohort, make_trainee, outbox
     # Someone enrolled already gets the same answer, and no registration.
     assert not services.register(cohort, "Enrolled", "enrolled@example.org").created
     assert len(db.session.scalars(select(Registration)).all()) == 1
+
+
+def test_a_place_freed_outside_registration_goes_to_the_waiting_list_first(db, open_cohort):
+    cohort = open_cohort(capacity=1)
+    services.register(cohort, "A", "a@example.org")
+    services.register(cohort, "B", "b@example.org")
+    cohort.capacity = 2  # raised on the cohort form, which knows nothing of registrations
+    db.session.commit()
+    assert services.register(cohort, "C", "c@example.org").status == WAITLISTED
+    statuses = dict(db.session.execute(select(Registration.email, Registration.status)).all())
+    assert statuses == {"a@example.org": PENDING, "b@example.org": PENDING, "c@example.org": WAITLISTED}
