@@ -76,7 +76,8 @@ class _LiveMarkup(HTMLParser):
         values = dict(attrs)
         if tag == "script" and not (values.get("src") or "").startswith("/static/"):
             self.problems.append(f"inline <script {attrs}>")
-        if tag in EMBEDDING_TAGS or (tag == "svg" and not self.allow_svg):
+        own_image = tag == "img" and (values.get("src") or "").startswith("/static/")  # e.g. the issuer's logo
+        if (tag in EMBEDDING_TAGS and not own_image) or (tag == "svg" and not self.allow_svg):
             self.problems.append(f"<{tag} {attrs}>")
         if tag == "link" and not (values.get("href") or "").startswith("/static/"):
             self.problems.append(f"<link {attrs}>")
