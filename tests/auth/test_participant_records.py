@@ -75,6 +75,7 @@ def test_migration_matches_english_country_names_and_keeps_the_rest(empty_databa
         rows = _db.session.execute(text("SELECT country, country_code, sex FROM users ORDER BY email")).all()
         assert [tuple(r) for r in rows] == [("Georgia", "GE", None), (" türkiye ", "TR", None), ("az", "AZ", None),
                                             ("Atlantis", "", None), ("", "", None)]
+        _db.session.remove()  # ends the read's transaction, which would hold the downgrade's lock on PostgreSQL
         command.downgrade(config, "c3d4e5f6a7b8")
         assert _db.session.execute(text("SELECT country FROM users WHERE email = 'p3@example.org'")).scalar() == \
             "Atlantis"
