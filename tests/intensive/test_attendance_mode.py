@@ -66,3 +66,19 @@ def _check_in(app, db, cohort, online: bool, stage_mode: str):
 ])
 def test_self_check_in_records_online_when_online_only_or_said_so(app, db, world, stage_mode, online, expected):
     assert _check_in(app, db, world["cohort"], online, stage_mode) == expected
+
+
+def test_the_check_in_form_of_a_hybrid_session_asks_where_one_takes_part(db, client, world):
+    cohort = world["cohort"]
+    enrolment = cohort.enrolments[0]
+    session = services.ensure_sessions(cohort)[1]  # today
+    session.stage.settings = {**(session.stage.settings or {}), "mode": "hybrid"}
+    session.checkin_open = True
+    db.session.commit()
+    login(client, enrolment.user)
+    url = f"/cohorts/{cohort.id}/checkin"
+    assert "I am taking part" in client.get(url).get_data(as_text=True)
+    response = post_form(client, url, {"code": services.checkin_code(session), "where": "online"}, token_from=url)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert _row(db, session, enrolment).mode == "online"
