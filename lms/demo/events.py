@@ -15,6 +15,7 @@ from sqlalchemy import select
 from lms.auth.countries import english_name
 from lms.auth.models import TRAINEE, User
 from lms.courses.models import Cohort, Enrolment, Programme
+from lms.demo.seed import _enrol as seed_enrol
 from lms.extensions import db
 from lms.intensive.services import ensure_sessions, mark_attendance
 from lms.pipeline.definition_store import import_definition
@@ -114,12 +115,7 @@ def _delegate(name: str, institution: str, code: str, sex: str | None) -> User:
 
 
 def _enrol(cohort: Cohort, user: User, kind: str) -> Enrolment:
-    db.session.flush()
-    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.cohort_id == cohort.id,
-                                                          Enrolment.user_id == user.id))
-    if enrolment is None:
-        enrolment = Enrolment(cohort=cohort, user=user)
-        db.session.add(enrolment)
+    enrolment = seed_enrol(cohort, user)
     enrolment.participant_type = kind
     db.session.flush()
     return enrolment

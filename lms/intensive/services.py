@@ -162,18 +162,20 @@ def stage_attendance(cohort: Cohort, stages: list) -> dict[tuple[int, int], Atte
     return summaries
 
 
+def _first_stage(programme_id: int, kind: str):
+    return db.session.scalar(select(ProgrammeStage).where(ProgrammeStage.programme_id == programme_id,
+                                                          ProgrammeStage.kind == kind)
+                             .order_by(ProgrammeStage.position).limit(1))
+
+
 def intensive_stage(programme_id: int):
     """The programme's first sessions stage: the intensive that these screens run."""
-    return db.session.scalar(select(ProgrammeStage).where(ProgrammeStage.programme_id == programme_id,
-                                                          ProgrammeStage.kind == "sessions")
-                             .order_by(ProgrammeStage.position).limit(1))
+    return _first_stage(programme_id, "sessions")
 
 
 def practical_stage(programme_id: int):
     """The programme's first practical stage."""
-    return db.session.scalar(select(ProgrammeStage).where(ProgrammeStage.programme_id == programme_id,
-                                                          ProgrammeStage.kind == "practical")
-                             .order_by(ProgrammeStage.position).limit(1))
+    return _first_stage(programme_id, "practical")
 
 
 def cohort_attendance(cohort: Cohort) -> dict[int, AttendanceSummary]:
